@@ -1,0 +1,1 @@
+"""Fachkräfte-Cockpit: the dashboard of a regional skilled-worker alliance."""

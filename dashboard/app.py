@@ -1,0 +1,79 @@
+"""App shell: page config, sidebar (language, alliance, user), navigation and configuration errors."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import cache
+from dashboard.config import ConfigError, load_settings
+from dashboard.data_access.scope import DEMO_SCOPE
+from dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+from dashboard.ui.context import PageContext, set_page_context
+
+PAGES_DIR = "dashboard/pages"
+
+
+def _language() -> str:
+    return st.sidebar.selectbox(
+        "Sprache / Language",
+        options=list(LANGUAGES),
+        format_func=LANGUAGES.__getitem__,
+        key="lang",
+        bind="query-params",
+    ) or DEFAULT_LANGUAGE
+
+
+def _alliance_picker(options: list[str], names: dict[str, str], language: str) -> str:
+    previous = st.session_state.get("_previous_alliance")
+    slug = st.sidebar.selectbox(
+        t("app.alliance", language),
+        options=options,
+        format_func=names.__getitem__,
+        key="alliance",
+        bind="query-params",
+    )
+    if previous is not None and previous != slug:
+        # A new alliance starts at today's Stichtag rather than inheriting the last one.
+        st.session_state.pop("as_of", None)
+    st.session_state["_previous_alliance"] = slug
+    return str(slug)
+
+
+def main() -> None:
+    st.set_page_config(page_title="Fachkräfte-Cockpit", page_icon=":material/groups:", layout="wide")
+    language = _language()
+    st.sidebar.title(t("app.title", language))
+    try:
+        settings = load_settings()
+        cache.engine(settings)
+    except ConfigError as exc:
+        st.error(t("app.config_error", language, message=str(exc)), icon=":material/error:")
+        st.stop()
+    if not cache.schema_ready(settings):
+        st.warning(t("app.no_schema", language), icon=":material/database:")
+        st.code("cockpit db upgrade\ncockpit seed", language="bash")
+        st.stop()
+    scope = DEMO_SCOPE
+    alliances = cache.alliances(settings, scope)
+    if alliances.is_empty():
+        st.info(t("app.no_alliances", language), icon=":material/info:")
+        st.code("cockpit seed", language="bash")
+        st.stop()
+    names = dict(zip(alliances["slug"].to_list(), alliances["short_name"].to_list(), strict=True))
+    slug = _alliance_picker(alliances["slug"].to_list(), names, language)
+    alliance = alliances.filter(slug=slug).row(0, named=True)
+    st.sidebar.caption(t("app.demo_scope", language))
+    set_page_context(PageContext(settings=settings, scope=scope, language=language, alliance=alliance))
+
+    pages = {
+        t("nav.section.cockpit", language): [
+            st.Page(
+                f"{PAGES_DIR}/overview.py",
+                title=t("nav.overview", language),
+                icon=":material/dashboard:",
+                url_path="uebersicht",
+                default=True,
+            ),
+        ],
+    }
+    st.navigation(pages).run()

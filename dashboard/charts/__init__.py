@@ -1,0 +1,1 @@
+"""Pure functions turning frames into Plotly figures."""

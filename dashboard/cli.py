@@ -1,0 +1,126 @@
+"""The `cockpit` console script: run the app, migrate the database, load seeds."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy import Engine, func, select
+
+from dashboard.config import ConfigError, Settings, load_settings
+from dashboard.data_access import migrations
+from dashboard.data_access.db import engine_for
+from dashboard.data_access.models import Alliance
+
+APP_FILE = Path(__file__).resolve().parents[1] / "streamlit_app.py"
+
+
+def _engine(settings: Settings) -> Engine:
+    return engine_for(settings)
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)  # noqa: T201  (the CLI talks to its user)
+
+
+def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    engine = _engine(settings)
+    if args.action == "upgrade":
+        migrations.upgrade(engine, args.revision or "head")
+        _say(f"Datenbank auf Stand {migrations.current_revision(engine)} ({settings.database_setting}).")
+    elif args.action == "downgrade":
+        migrations.downgrade(engine, args.revision or "base")
+        _say(f"Datenbank zurückgesetzt auf {migrations.current_revision(engine) or 'base'}.")
+    else:
+        _say(f"aktuell: {migrations.current_revision(engine) or '-'}  ·  neueste: {migrations.head_revision()}")
+    return 0
+
+
+def _require_schema(engine: Engine) -> None:
+    if migrations.current_revision(engine) != migrations.head_revision():
+        raise ConfigError("Datenbank", "Schema ist nicht aktuell – zuerst `cockpit db upgrade` ausführen")
+
+
+def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
+    engine = _engine(settings)
+    _require_schema(engine)
+    if args.scale:
+        from seeds.scale import LARGE, SMALL, seed_scale
+
+        started = time.perf_counter()
+
+        def progress(label: str, done: int, total: int) -> None:
+            _say(f"  {label}: {done:>9,} / {total:,}".replace(",", "."))
+
+        rows = seed_scale(engine, LARGE if args.scale == "large" else SMALL, progress)
+        if not rows:
+            _say("Großer Beispieldatenbestand ist bereits vorhanden – nichts zu tun.")
+        else:
+            _say(f"Fertig in {time.perf_counter() - started:.0f} s: " + ", ".join(f"{k} {v:,}" for k, v in rows.items()))
+        return 0
+    from seeds.loader import seed_demo
+
+    report = seed_demo(engine, reset=args.reset, progress=lambda name: _say(f"  lade {name} …"))
+    for slug in report.skipped:
+        _say(f"  {slug}: bereits vorhanden, übersprungen (neu laden mit --reset)")
+    _say(f"Demodaten: {len(report.created)} Bündnisse angelegt, {len(report.skipped)} übersprungen.")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    engine = _engine(settings)
+    migrations.upgrade(engine)
+    with engine.connect() as connection:
+        alliances = connection.execute(select(func.count()).select_from(Alliance)).scalar_one()
+    if alliances == 0 and not args.no_seed:
+        from seeds.loader import seed_demo
+
+        _say("Leere Datenbank: lade die Demo-Bündnisse …")
+        seed_demo(engine)
+    engine.dispose()
+    command = [sys.executable, "-m", "streamlit", "run", str(APP_FILE), "--server.port", str(args.port)]
+    if args.headless:
+        command += ["--server.headless", "true"]
+    _say(f"Fachkräfte-Cockpit: http://localhost:{args.port}")
+    os.execv(sys.executable, command)  # noqa: S606  (replaces this process with the Streamlit server)
+    return 0  # pragma: no cover
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cockpit", description="Fachkräfte-Cockpit")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="Datenbank migrieren, bei Bedarf Demodaten laden und die App starten")
+    run.add_argument("--port", type=int, default=int(os.environ.get("COCKPIT_PORT", "8501")))
+    run.add_argument("--headless", action="store_true", help="keinen Browser öffnen")
+    run.add_argument("--no-seed", action="store_true", help="leere Datenbank nicht mit Demodaten füllen")
+    run.set_defaults(handler=cmd_run)
+
+    db = sub.add_parser("db", help="Datenbankschema verwalten (Alembic)")
+    db.add_argument("action", choices=["upgrade", "downgrade", "current"])
+    db.add_argument("revision", nargs="?", help="Ziel-Revision (upgrade: head, downgrade: base)")
+    db.set_defaults(handler=cmd_db)
+
+    seed = sub.add_parser("seed", help="Demo-Bündnisse laden (idempotent)")
+    seed.add_argument("--reset", action="store_true", help="vorhandene Demo-Bündnisse löschen und neu laden")
+    seed.add_argument("--scale", choices=["small", "large"], help="großen Beispieldatenbestand erzeugen")
+    seed.set_defaults(handler=cmd_seed)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        return int(args.handler(args, settings))
+    except ConfigError as exc:
+        print(f"Konfigurationsfehler – {exc}", file=sys.stderr)  # noqa: T201
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

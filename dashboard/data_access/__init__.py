@@ -1,0 +1,1 @@
+"""Database tables, engine, scoped queries returning Polars frames, and write services."""

@@ -1,0 +1,55 @@
+"""The caller's permission scope, passed to every query and write so permissions live in data_access."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import ColumnElement, true
+from sqlalchemy.orm import InstrumentedAttribute
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    SPEAKER = "speaker"
+    MEMBER = "member"
+    LIAISON = "liaison"
+
+
+class PermissionDenied(Exception):
+    """The scope does not allow this read or write."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Who is asking: hashable, so cached loaders can key on it.
+
+    ``alliance_ids`` None means every alliance (admin); otherwise the alliances the user belongs to.
+    """
+
+    user: str
+    role: Role
+    alliance_ids: frozenset[int] | None = None
+    organisation_id: int | None = None
+
+    @classmethod
+    def for_alliances(cls, user: str, role: Role, alliance_ids: Iterable[int], organisation_id: int | None = None) -> Scope:
+        return cls(user=user, role=role, alliance_ids=frozenset(alliance_ids), organisation_id=organisation_id)
+
+    def can_read_alliance(self, alliance_id: int) -> bool:
+        return self.alliance_ids is None or alliance_id in self.alliance_ids
+
+    def require_alliance(self, alliance_id: int) -> None:
+        if not self.can_read_alliance(alliance_id):
+            raise PermissionDenied(f"{self.user} ({self.role}) may not read alliance {alliance_id}")
+
+    def alliance_filter(self, column: InstrumentedAttribute[int] | ColumnElement[int]) -> ColumnElement[bool]:
+        """A WHERE clause restricting a query to the alliances this scope may read."""
+        if self.alliance_ids is None:
+            return true()
+        return column.in_(sorted(self.alliance_ids))
+
+
+# Until sign-in exists (accounts-and-roles issue), the app and CLI act with this full-access scope.
+DEMO_SCOPE = Scope(user="demo", role=Role.ADMIN)

@@ -1,0 +1,1 @@
+"""Pure logic on Polars frames: KPIs, forecasts, target tracking, filters."""

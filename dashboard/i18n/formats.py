@@ -1,0 +1,63 @@
+"""Numbers, money, percentages and dates in the conventions of the UI language (CLDR via Babel)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from babel.dates import format_date as babel_format_date
+from babel.numbers import format_currency, format_decimal, format_percent
+
+from dashboard.data_access.money import cents_to_decimal
+
+LOCALES = {"de": "de_DE", "en": "en_GB"}
+DATE_PATTERNS = {"de": "dd.MM.yyyy", "en": "dd/MM/yyyy"}
+
+
+def _locale(language: str) -> str:
+    return LOCALES.get(language, LOCALES["de"])
+
+
+def money(amount: Decimal | int | None, language: str = "de", *, cents: bool = False) -> str:
+    """1.234.567,89 € (de) / €1,234,567.89 (en); ``cents=True`` takes integer cents."""
+    if amount is None:
+        return "–"
+    value = cents_to_decimal(int(amount)) if cents else Decimal(amount)
+    return format_currency(value, "EUR", locale=_locale(language))
+
+
+def money_short(amount_cents: int, language: str = "de") -> str:
+    """Compact money for KPI tiles: 1,4 Mio. € / €1.4M."""
+    value = cents_to_decimal(amount_cents)
+    if abs(value) >= 1_000_000:
+        number = format_decimal(value / 1_000_000, format="#,##0.0#", locale=_locale(language))
+        return f"{number} Mio. €" if language == "de" else f"€{number}M"
+    return format_currency(value, "EUR", format="¤#,##0" if language == "en" else "#,##0 ¤", currency_digits=False, locale=_locale(language))
+
+
+def number(value: float | int | Decimal | None, language: str = "de", *, decimals: int = 0) -> str:
+    if value is None:
+        return "–"
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=pattern, locale=_locale(language))
+
+
+def percent(share: float | None, language: str = "de", *, decimals: int = 1) -> str:
+    """A share (0.871) as a percentage: 87,1 %."""
+    if share is None:
+        return "–"
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + " %"
+    if language == "en":
+        pattern = pattern.replace(" %", "%")
+    return format_percent(share, format=pattern, locale=_locale(language))
+
+
+def day(value: date | None, language: str = "de") -> str:
+    """31.12.2025 (de) / 31/12/2025 (en)."""
+    if value is None:
+        return "–"
+    return babel_format_date(value, format=DATE_PATTERNS.get(language, DATE_PATTERNS["de"]), locale=_locale(language))
+
+
+def period(start: date, end: date, language: str = "de") -> str:
+    return f"{day(start, language)} – {day(end, language)}"

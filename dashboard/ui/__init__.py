@@ -1,0 +1,1 @@
+"""Reusable Streamlit pieces: page context, KPI tiles, empty states."""
