@@ -9,29 +9,27 @@ from dashboard.config import ConfigError, load_settings
 from dashboard.data_access.scope import DEMO_SCOPE
 from dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from dashboard.ui.context import PageContext, set_page_context
+from dashboard.ui.url_state import seed_from_url, write_to_url
 
 PAGES_DIR = "dashboard/pages"
 
 
-def _language() -> str:
-    return st.sidebar.selectbox(
-        "Sprache / Language",
-        options=list(LANGUAGES),
-        format_func=LANGUAGES.__getitem__,
-        key="lang",
-        bind="query-params",
-    ) or DEFAULT_LANGUAGE
-
-
-def _alliance_picker(options: list[str], names: dict[str, str], language: str) -> str:
-    previous = st.session_state.get("_previous_alliance")
-    slug = st.sidebar.selectbox(
-        t("app.alliance", language),
-        options=options,
-        format_func=names.__getitem__,
-        key="alliance",
-        bind="query-params",
+def _language(default: str) -> str:
+    seed_from_url("lang", list(LANGUAGES), default)
+    language = st.sidebar.selectbox(
+        "Sprache / Language", options=list(LANGUAGES), format_func=LANGUAGES.__getitem__, key="lang"
     )
+    write_to_url("lang", language)
+    return str(language)
+
+
+def _alliance_picker(options: list[str], names: dict[str, str], default: str, language: str) -> str:
+    previous = st.session_state.get("_previous_alliance")
+    seed_from_url("alliance", options, default if default in options else options[0])
+    slug = st.sidebar.selectbox(
+        t("app.alliance", language), options=options, format_func=names.__getitem__, key="alliance"
+    )
+    write_to_url("alliance", slug)
     if previous is not None and previous != slug:
         # A new alliance starts at today's Stichtag rather than inheriting the last one.
         st.session_state.pop("as_of", None)
@@ -41,10 +39,14 @@ def _alliance_picker(options: list[str], names: dict[str, str], language: str) -
 
 def main() -> None:
     st.set_page_config(page_title="Fachkräfte-Cockpit", page_icon=":material/groups:", layout="wide")
-    language = _language()
-    st.sidebar.title(t("app.title", language))
     try:
         settings = load_settings()
+    except ConfigError as exc:
+        st.error(t("app.config_error", DEFAULT_LANGUAGE, message=str(exc)), icon=":material/error:")
+        st.stop()
+    language = _language(settings.language)
+    st.sidebar.title(t("app.title", language))
+    try:
         cache.engine(settings)
     except ConfigError as exc:
         st.error(t("app.config_error", language, message=str(exc)), icon=":material/error:")
@@ -60,7 +62,7 @@ def main() -> None:
         st.code("cockpit seed", language="bash")
         st.stop()
     names = dict(zip(alliances["slug"].to_list(), alliances["short_name"].to_list(), strict=True))
-    slug = _alliance_picker(alliances["slug"].to_list(), names, language)
+    slug = _alliance_picker(alliances["slug"].to_list(), names, settings.default_alliance, language)
     alliance = alliances.filter(slug=slug).row(0, named=True)
     st.sidebar.caption(t("app.demo_scope", language))
     set_page_context(PageContext(settings=settings, scope=scope, language=language, alliance=alliance))

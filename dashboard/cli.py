@@ -24,7 +24,7 @@ def _engine(settings: Settings) -> Engine:
 
 
 def _say(message: str) -> None:
-    print(message, flush=True)  # noqa: T201  (the CLI talks to its user)
+    print(message, flush=True)
 
 
 def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
@@ -60,7 +60,9 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
         if not rows:
             _say("Großer Beispieldatenbestand ist bereits vorhanden – nichts zu tun.")
         else:
-            _say(f"Fertig in {time.perf_counter() - started:.0f} s: " + ", ".join(f"{k} {v:,}" for k, v in rows.items()))
+            _say(
+                f"Fertig in {time.perf_counter() - started:.0f} s: " + ", ".join(f"{k} {v:,}" for k, v in rows.items())
+            )
         return 0
     from seeds.loader import seed_demo
 
@@ -118,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         return int(args.handler(args, settings))
     except ConfigError as exc:
-        print(f"Konfigurationsfehler – {exc}", file=sys.stderr)  # noqa: T201
+        print(f"Konfigurationsfehler – {exc}", file=sys.stderr)
         return 2
 
 

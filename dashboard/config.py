@@ -28,6 +28,7 @@ class Settings:
     language: str
     cache_ttl_seconds: int
     cache_max_entries: int
+    default_alliance: str
 
     @property
     def is_sqlite(self) -> bool:
@@ -66,4 +67,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         language=language,
         cache_ttl_seconds=_int_setting(env, "COCKPIT_CACHE_TTL", 600),
         cache_max_entries=_int_setting(env, "COCKPIT_CACHE_MAX_ENTRIES", 64),
+        default_alliance=env.get("COCKPIT_DEFAULT_ALLIANCE") or "suedostniedersachsen",
     )

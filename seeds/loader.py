@@ -46,7 +46,12 @@ from dashboard.data_access.vocabulary import (
 EXAMPLE = "Beispieldaten"
 PRESS = "press"  # shorthand in the YAML for "the alliance's own source"
 # Statuses in which money has been approved and flows.
-FUNDED = {ProjectStatus.BEWILLIGT, ProjectStatus.LAUFEND, ProjectStatus.ABGESCHLOSSEN, ProjectStatus.ABGEBROCHEN}
+FUNDED = {
+    ProjectStatus.BEWILLIGT,
+    ProjectStatus.LAUFEND,
+    ProjectStatus.ABGESCHLOSSEN,
+    ProjectStatus.ABGEBROCHEN,
+}
 ASSESSED = FUNDED | {ProjectStatus.BEWERTET, ProjectStatus.ABGELEHNT}
 # Default assessment criteria with their weights (the applications issue makes them configurable).
 CRITERIA = {
@@ -278,6 +283,7 @@ class _AllianceBuilder:
         def money(key: str) -> Decimal | None:
             return _money(raw[key], self.where("projects", title, key)) if key in raw else None
 
+        assert self.alliance.id is not None
         project = Project(
             alliance_id=self.alliance.id,
             title=title,
@@ -295,6 +301,7 @@ class _AllianceBuilder:
         )
         self.add(project)
         self.session.flush()
+        assert project.id is not None
         for name in raw.get("partners", []):
             partner = self._lookup(self.members, name, "partner member", title)
             self.add(ProjectPartner(project_id=project.id, member_id=partner.id))
@@ -375,11 +382,15 @@ class _AllianceBuilder:
                 self._observation(project, "EECO13", on, round(reached * 0.35), cumulative=True)
         if "Fachkräfte" in project.title or "Welcome" in project.title:
             for i, on in enumerate(reports, start=1):
-                self._observation(project, "FKB_INT_VERMITTELT", on, round(total * 0.25 * i / len(reports)), cumulative=True)
+                self._observation(
+                    project, "FKB_INT_VERMITTELT", on, round(total * 0.25 * i / len(reports)), cumulative=True
+                )
         if project.fund == Fund.ESF and project.status == ProjectStatus.ABGESCHLOSSEN:
             employed = round(total * rng.uniform(0.25, 0.4))
             self._observation(project, "EECR04", project.end_date, employed, cumulative=False)
-            self._observation(project, "EECR03", project.end_date, round(total * rng.uniform(0.3, 0.5)), cumulative=False)
+            self._observation(
+                project, "EECR03", project.end_date, round(total * rng.uniform(0.3, 0.5)), cumulative=False
+            )
 
     def _add_assessment(self, project: Project, rng: random.Random) -> None:
         if project.status not in ASSESSED or not project.start_date:
@@ -448,9 +459,7 @@ class _AllianceBuilder:
             )
 
 
-def seed_demo(
-    engine: Engine, *, reset: bool = False, progress: Callable[[str], None] | None = None
-) -> SeedReport:
+def seed_demo(engine: Engine, *, reset: bool = False, progress: Callable[[str], None] | None = None) -> SeedReport:
     """Load the demo alliances in one transaction; alliances that exist are skipped unless ``reset``."""
     report = SeedReport()
     data = read_seed_file("alliances.yaml")

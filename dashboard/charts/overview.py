@@ -11,7 +11,9 @@ from dashboard.charts.theme import BLACK, BLUE, GREEN, GREY, ORANGE, styled
 from dashboard.i18n import label, t
 
 
-def cumulative_flows_figure(flows: pl.DataFrame, period_start: date, period_end: date, as_of: date, language: str) -> go.Figure:
+def cumulative_flows_figure(
+    flows: pl.DataFrame, period_start: date, period_end: date, as_of: date, language: str
+) -> go.Figure:
     """Cumulative commitments and disbursements against the cumulative planned budget, in euro."""
     euro = "%{y:,.2f} €" if language == "de" else "€%{y:,.2f}"
     figure = go.Figure()
@@ -27,21 +29,34 @@ def cumulative_flows_figure(flows: pl.DataFrame, period_start: date, period_end:
                 y=(flows[column] / 100).to_list(),
                 name=t(key, language),
                 mode="lines",
-                line={"color": colour, "shape": shape, "dash": dash, "width": 2.5 if dash == "solid" else 1.5},
+                line={
+                    "color": colour,
+                    "shape": shape,
+                    "dash": dash,
+                    "width": 2.5 if dash == "solid" else 1.5,
+                },
                 hovertemplate=euro,
             )
         )
     figure.add_vrect(x0=period_start, x1=period_end, fillcolor=GREEN, opacity=0.06, line_width=0)
     figure.add_vline(x=as_of, line={"color": GREY, "dash": "dot", "width": 1})
     figure.add_annotation(
-        x=as_of, y=1, yref="paper", text=t("overview.chart.as_of", language), showarrow=False, xanchor="left", yanchor="top"
+        x=as_of,
+        y=1,
+        yref="paper",
+        text=t("overview.chart.as_of", language),
+        showarrow=False,
+        xanchor="left",
+        yanchor="top",
     )
     figure.update_yaxes(title=t("overview.chart.y_title", language), rangemode="tozero", tickformat=",.0f")
     figure.update_xaxes(title=None)
     return styled(figure, language)
 
 
-def horizontal_count_figure(frame: pl.DataFrame, kind: str, count_column: str, language: str, colour: str = BLUE) -> go.Figure:
+def horizontal_count_figure(
+    frame: pl.DataFrame, kind: str, count_column: str, language: str, colour: str = BLUE
+) -> go.Figure:
     """A compact horizontal bar chart of counts per vocabulary code (status, member type)."""
     labels = [label(kind, code, language) for code in frame[kind].to_list()]
     figure = go.Figure(

@@ -34,7 +34,10 @@ def _check_sqlite_path(path: Path, setting: str) -> None:
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ConfigError(setting, f"Verzeichnis {directory} für die SQLite-Datenbank kann nicht angelegt werden ({exc.strerror})") from None
+        raise ConfigError(
+            setting,
+            f"Verzeichnis {directory} für die SQLite-Datenbank kann nicht angelegt werden ({exc.strerror})",
+        ) from None
     target = path if path.exists() else directory
     if not os.access(target, os.W_OK):
         raise ConfigError(setting, f"SQLite-Datenbankpfad {path} ist nicht beschreibbar")
@@ -55,7 +58,9 @@ def make_engine(url: str, setting: str = "COCKPIT_DATABASE_URL") -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise ConfigError(setting, "keine gültige Datenbank-URL (erwartet sqlite:///PFAD oder postgresql://…)") from None
+        raise ConfigError(
+            setting, "keine gültige Datenbank-URL (erwartet sqlite:///PFAD oder postgresql://…)"
+        ) from None
     if parsed.get_backend_name() == "sqlite":
         path = _sqlite_file(url)
         if path is not None:
@@ -65,7 +70,10 @@ def make_engine(url: str, setting: str = "COCKPIT_DATABASE_URL") -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql":
         return create_engine(url, pool_pre_ping=True, pool_size=5, connect_args={"connect_timeout": 5})
-    raise ConfigError(setting, f"nicht unterstützte Datenbank {parsed.get_backend_name()!r}; erlaubt sind sqlite und postgresql")
+    raise ConfigError(
+        setting,
+        f"nicht unterstützte Datenbank {parsed.get_backend_name()!r}; erlaubt sind sqlite und postgresql",
+    )
 
 
 def check_connection(engine: Engine, setting: str) -> None:

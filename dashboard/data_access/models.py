@@ -166,9 +166,7 @@ class ProjectRegion(SQLModel, table=True):
     __tablename__ = "project_region"
 
     project_id: int = Field(foreign_key="project.id", primary_key=True, ondelete="CASCADE")
-    region_ags: str = Field(
-        foreign_key="region.ags", primary_key=True, index=True, max_length=12, ondelete="RESTRICT"
-    )
+    region_ags: str = Field(foreign_key="region.ags", primary_key=True, index=True, max_length=12, ondelete="RESTRICT")
 
 
 class Budget(Tracked, table=True):
@@ -294,9 +292,7 @@ class Observation(Tracked, table=True):
 class Assessment(Tracked, table=True):
     """The alliance's scored expert statement (Stellungnahme) on a funding application."""
 
-    __table_args__ = (
-        CheckConstraint(f"recommendation IN ({sql_in(Recommendation)})", name="recommendation"),
-    )
+    __table_args__ = (CheckConstraint(f"recommendation IN ({sql_in(Recommendation)})", name="recommendation"),)
 
     id: int | None = Field(default=None, primary_key=True)
     project_id: int = Field(foreign_key="project.id", index=True, ondelete="CASCADE")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import polars as pl
-from sqlalchemy import Engine, Select, extract, func, select
+from sqlalchemy import Engine, Executable, extract, func, select
+from sqlmodel import col
 
 from dashboard.data_access.models import (
     Alliance,
@@ -36,7 +37,7 @@ ALLIANCE_SCHEMA: Mapping[str, pl.DataType] = {
 }
 
 
-def read_frame(engine: Engine, statement: Select[tuple[object, ...]], schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
+def read_frame(engine: Engine, statement: Executable, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
     """Run a SELECT and return its rows with a fixed schema (also when there are none)."""
     with engine.connect() as connection:
         rows = connection.execute(statement).all()
@@ -47,8 +48,8 @@ def alliances(engine: Engine, scope: Scope) -> pl.DataFrame:
     """The alliances the scope may read, by name."""
     statement = (
         select(*(getattr(Alliance, column) for column in ALLIANCE_SCHEMA))
-        .where(scope.alliance_filter(Alliance.id))
-        .order_by(Alliance.name)
+        .where(scope.alliance_filter(col(Alliance.id)))
+        .order_by(col(Alliance.name))
     )
     return read_frame(engine, statement, ALLIANCE_SCHEMA)
 
@@ -57,10 +58,18 @@ def alliance_regions(engine: Engine, scope: Scope, alliance_id: int) -> pl.DataF
     """The Kreise and kreisfreie Städte of an alliance's region."""
     scope.require_alliance(alliance_id)
     statement = (
-        select(Region.ags, Region.name, Region.kind, Region.land, Region.population, Region.latitude, Region.longitude)
-        .join(AllianceRegion, AllianceRegion.region_ags == Region.ags)
-        .where(AllianceRegion.alliance_id == alliance_id)
-        .order_by(Region.ags)
+        select(
+            col(Region.ags),
+            col(Region.name),
+            col(Region.kind),
+            col(Region.land),
+            col(Region.population),
+            col(Region.latitude),
+            col(Region.longitude),
+        )
+        .join(AllianceRegion, col(AllianceRegion.region_ags) == col(Region.ags))
+        .where(col(AllianceRegion.alliance_id) == alliance_id)
+        .order_by(col(Region.ags))
     )
     schema = {
         "ags": pl.String(),
@@ -78,10 +87,17 @@ def members(engine: Engine, scope: Scope, alliance_id: int) -> pl.DataFrame:
     """The partner organisations of an alliance with their home region."""
     scope.require_alliance(alliance_id)
     statement = (
-        select(Member.id, Member.name, Member.member_type, Member.region_ags, Region.name, Member.joined_on)
-        .outerjoin(Region, Region.ags == Member.region_ags)
-        .where(Member.alliance_id == alliance_id, scope.alliance_filter(Member.alliance_id))
-        .order_by(Member.name)
+        select(
+            col(Member.id),
+            col(Member.name),
+            col(Member.member_type),
+            col(Member.region_ags),
+            col(Region.name),
+            col(Member.joined_on),
+        )
+        .outerjoin(Region, col(Region.ags) == col(Member.region_ags))
+        .where(col(Member.alliance_id) == alliance_id, scope.alliance_filter(col(Member.alliance_id)))
+        .order_by(col(Member.name))
     )
     schema = {
         "id": pl.Int64(),
@@ -98,10 +114,10 @@ def member_type_counts(engine: Engine, scope: Scope, alliance_id: int) -> pl.Dat
     """Number of partners per organisation type."""
     scope.require_alliance(alliance_id)
     statement = (
-        select(Member.member_type, func.count())
-        .where(Member.alliance_id == alliance_id, scope.alliance_filter(Member.alliance_id))
-        .group_by(Member.member_type)
-        .order_by(func.count().desc(), Member.member_type)
+        select(col(Member.member_type), func.count())
+        .where(col(Member.alliance_id) == alliance_id, scope.alliance_filter(col(Member.alliance_id)))
+        .group_by(col(Member.member_type))
+        .order_by(func.count().desc(), col(Member.member_type))
     )
     return read_frame(engine, statement, {"member_type": pl.String(), "members": pl.Int64()})
 
@@ -110,9 +126,9 @@ def topics(engine: Engine, scope: Scope, alliance_id: int) -> pl.DataFrame:
     """The Handlungsfelder of an alliance."""
     scope.require_alliance(alliance_id)
     statement = (
-        select(Topic.id, Topic.name, Topic.description)
-        .where(Topic.alliance_id == alliance_id, scope.alliance_filter(Topic.alliance_id))
-        .order_by(Topic.name)
+        select(col(Topic.id), col(Topic.name), col(Topic.description))
+        .where(col(Topic.alliance_id) == alliance_id, scope.alliance_filter(col(Topic.alliance_id)))
+        .order_by(col(Topic.name))
     )
     return read_frame(engine, statement, {"id": pl.Int64(), "name": pl.String(), "description": pl.String()})
 
@@ -121,9 +137,9 @@ def project_status_counts(engine: Engine, scope: Scope, alliance_id: int) -> pl.
     """Projects and their approved grants per status."""
     scope.require_alliance(alliance_id)
     statement = (
-        select(Project.status, func.count(), sum_cents(Project.approved_grant))
-        .where(Project.alliance_id == alliance_id, scope.alliance_filter(Project.alliance_id))
-        .group_by(Project.status)
+        select(col(Project.status), func.count(), sum_cents(col(Project.approved_grant)))
+        .where(col(Project.alliance_id) == alliance_id, scope.alliance_filter(col(Project.alliance_id)))
+        .group_by(col(Project.status))
     )
     schema = {"status": pl.String(), "projects": pl.Int64(), "approved_grant_cents": pl.Int64()}
     return read_frame(engine, statement, schema)
@@ -133,10 +149,10 @@ def budget_by_fund_year(engine: Engine, scope: Scope, alliance_id: int) -> pl.Da
     """The planned (virtual) budget per fund and year."""
     scope.require_alliance(alliance_id)
     statement = (
-        select(Budget.fund, Budget.year, sum_cents(Budget.planned_amount))
-        .where(Budget.alliance_id == alliance_id, scope.alliance_filter(Budget.alliance_id))
-        .group_by(Budget.fund, Budget.year)
-        .order_by(Budget.year, Budget.fund)
+        select(col(Budget.fund), col(Budget.year), sum_cents(col(Budget.planned_amount)))
+        .where(col(Budget.alliance_id) == alliance_id, scope.alliance_filter(col(Budget.alliance_id)))
+        .group_by(col(Budget.fund), col(Budget.year))
+        .order_by(col(Budget.year), col(Budget.fund))
     )
     return read_frame(engine, statement, {"fund": pl.String(), "year": pl.Int32(), "planned_cents": pl.Int64()})
 
@@ -144,13 +160,13 @@ def budget_by_fund_year(engine: Engine, scope: Scope, alliance_id: int) -> pl.Da
 def financial_flows_by_month(engine: Engine, scope: Scope, alliance_id: int) -> pl.DataFrame:
     """Commitments and disbursements of the alliance's projects, summed per calendar month and kind."""
     scope.require_alliance(alliance_id)
-    year = extract("year", FinancialEntry.entry_date)
-    month = extract("month", FinancialEntry.entry_date)
+    year = extract("year", col(FinancialEntry.entry_date))
+    month = extract("month", col(FinancialEntry.entry_date))
     statement = (
-        select(year, month, FinancialEntry.kind, func.sum(cents(FinancialEntry.amount)))
-        .join(Project, Project.id == FinancialEntry.project_id)
-        .where(Project.alliance_id == alliance_id, scope.alliance_filter(Project.alliance_id))
-        .group_by(year, month, FinancialEntry.kind)
+        select(year, month, col(FinancialEntry.kind), func.sum(cents(col(FinancialEntry.amount))))
+        .join(Project, col(Project.id) == col(FinancialEntry.project_id))
+        .where(col(Project.alliance_id) == alliance_id, scope.alliance_filter(col(Project.alliance_id)))
+        .group_by(year, month, col(FinancialEntry.kind))
         .order_by(year, month)
     )
     schema = {"year": pl.Int32(), "month": pl.Int8(), "kind": pl.String(), "amount_cents": pl.Int64()}

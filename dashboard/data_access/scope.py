@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import ColumnElement, true
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import Mapped
 
 
 class Role(StrEnum):
@@ -34,7 +35,9 @@ class Scope:
     organisation_id: int | None = None
 
     @classmethod
-    def for_alliances(cls, user: str, role: Role, alliance_ids: Iterable[int], organisation_id: int | None = None) -> Scope:
+    def for_alliances(
+        cls, user: str, role: Role, alliance_ids: Iterable[int], organisation_id: int | None = None
+    ) -> Scope:
         return cls(user=user, role=role, alliance_ids=frozenset(alliance_ids), organisation_id=organisation_id)
 
     def can_read_alliance(self, alliance_id: int) -> bool:
@@ -44,7 +47,7 @@ class Scope:
         if not self.can_read_alliance(alliance_id):
             raise PermissionDenied(f"{self.user} ({self.role}) may not read alliance {alliance_id}")
 
-    def alliance_filter(self, column: InstrumentedAttribute[int] | ColumnElement[int]) -> ColumnElement[bool]:
+    def alliance_filter(self, column: ColumnElement[Any] | Mapped[Any]) -> ColumnElement[bool]:
         """A WHERE clause restricting a query to the alliances this scope may read."""
         if self.alliance_ids is None:
             return true()

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
 from dashboard.data_access.vocabulary import EntryKind, ProjectStatus
 
 STATUS_ORDER = [status.value for status in ProjectStatus]
+GERMANY = ZoneInfo("Europe/Berlin")
+
+
+def today() -> date:
+    """Today's date in Germany, whatever the server's time zone."""
+    return datetime.now(GERMANY).date()
 
 
 @dataclass(frozen=True)
@@ -77,9 +84,8 @@ def cumulative_flows(budget: pl.DataFrame, flows: pl.DataFrame, period_start: da
     first = min([first_of(period_start), *months_with_entries])
     last = max([first_of(period_end), *months_with_entries])
     calendar = pl.DataFrame({"month": pl.date_range(first, last, interval="1mo", eager=True)})
-    monthly = (
-        flows.with_columns(_month_index(flows).alias("month"))
-        .pivot(on="kind", index="month", values="amount_cents", aggregate_function="sum")
+    monthly = flows.with_columns(_month_index(flows).alias("month")).pivot(
+        on="kind", index="month", values="amount_cents", aggregate_function="sum"
     )
     for kind in EntryKind:
         if kind.value not in monthly.columns:

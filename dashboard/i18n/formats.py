@@ -32,7 +32,13 @@ def money_short(amount_cents: int, language: str = "de") -> str:
     if abs(value) >= 1_000_000:
         number = format_decimal(value / 1_000_000, format="#,##0.0#", locale=_locale(language))
         return f"{number} Mio. €" if language == "de" else f"€{number}M"
-    return format_currency(value, "EUR", format="¤#,##0" if language == "en" else "#,##0 ¤", currency_digits=False, locale=_locale(language))
+    return format_currency(
+        value,
+        "EUR",
+        format="¤#,##0" if language == "en" else "#,##0 ¤",
+        currency_digits=False,
+        locale=_locale(language),
+    )
 
 
 def number(value: float | int | Decimal | None, language: str = "de", *, decimals: int = 0) -> str:
@@ -46,9 +52,8 @@ def percent(share: float | None, language: str = "de", *, decimals: int = 1) -> 
     """A share (0.871) as a percentage: 87,1 %."""
     if share is None:
         return "–"
-    pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + " %"
-    if language == "en":
-        pattern = pattern.replace(" %", "%")
+    # German puts a non-breaking space before the sign; English writes it directly after the number.
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + ("%" if language == "en" else "\u00a0%")
     return format_percent(share, format=pattern, locale=_locale(language))
 
 

@@ -1,7 +1,5 @@
 """Cockpit overview: an alliance's headline KPIs, money over the funding period, and its facts."""
 
-from datetime import date
-
 import streamlit as st
 
 from dashboard import cache
@@ -13,6 +11,7 @@ from dashboard.domain.overview import (
     overview_kpis,
     status_counts_in_order,
     time_elapsed_share,
+    today,
 )
 from dashboard.i18n import formats, t
 from dashboard.ui.context import page_context
@@ -27,7 +26,11 @@ st.title(alliance["name"])
 st.caption(f"{alliance['programme']} · {t('overview.period', lang)} {formats.period(start, end, lang)}")
 
 as_of = st.date_input(
-    t("overview.as_of", lang), value=date.today(), key="as_of", format="DD.MM.YYYY", help=t("overview.as_of_help", lang)
+    t("overview.as_of", lang),
+    value=today(),
+    key="as_of",
+    format="DD.MM.YYYY",
+    help=t("overview.as_of_help", lang),
 )
 data = cache.overview_data(ctx.settings, ctx.scope, ctx.alliance_id)
 kpis = overview_kpis(data.budget, data.flows, as_of)
@@ -49,7 +52,9 @@ with projects_col:
     st.plotly_chart(horizontal_count_figure(statuses, "status", "projects", lang), key="status_chart")
 with partners_col:
     st.subheader(t("overview.partners_title", lang, count=int(data.member_types["members"].sum())))
-    st.plotly_chart(horizontal_count_figure(data.member_types, "member_type", "members", lang, GREEN), key="types_chart")
+    st.plotly_chart(
+        horizontal_count_figure(data.member_types, "member_type", "members", lang, GREEN), key="types_chart"
+    )
 
 st.subheader(t("facts.title", lang))
 alliance_facts(alliance, data.regions, data.topics, lang)

@@ -30,4 +30,5 @@ def set_page_context(context: PageContext) -> None:
 
 
 def page_context() -> PageContext:
-    return st.session_state[_KEY]  # type: ignore[no-any-return]
+    context: PageContext = st.session_state[_KEY]
+    return context

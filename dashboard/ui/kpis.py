@@ -32,7 +32,9 @@ def kpi_row(kpis: OverviewKpis, time_share: float, language: str) -> None:
     absorption.metric(
         t("overview.kpi.absorption", language),
         formats.percent(kpis.absorption_share, language),
-        delta=None if gap is None else t("overview.kpi.points", language, points=formats.number(gap * 100, language, decimals=1)),
+        delta=None
+        if gap is None
+        else t("overview.kpi.points", language, points=formats.number(gap * 100, language, decimals=1)),
         delta_description=t("overview.kpi.vs_time", language, time=formats.percent(time_share, language)),
         delta_color="normal",
         help=t("overview.kpi.absorption_help", language),

@@ -1,0 +1,125 @@
+"""AppTest of the Cockpit overview: renders, KPIs equal an independent computation, follows alliance and URL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from streamlit.testing.v1 import AppTest
+
+NBSP = "\xa0"
+
+
+def german_euro(value: Decimal) -> str:
+    """1234567.8 -> '1.234.567,80 €', written independently of the app's Babel formatting."""
+    whole, cents = f"{value:,.2f}".split(".")
+    return f"{whole.replace(',', '.')},{cents}{NBSP}€"
+
+
+def expected_kpis(url: str, slug: str) -> dict[str, str]:
+    """Budget, committed, disbursed and free money of an alliance, summed from the raw rows."""
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    with engine.connect() as connection:
+        budget = sum(
+            Decimal(str(v)).quantize(Decimal("0.01"))
+            for (v,) in connection.execute(
+                text("SELECT b.planned_amount FROM budget b JOIN alliance a ON a.id = b.alliance_id WHERE a.slug = :s"),
+                {"s": slug},
+            )
+        )
+        sums: dict[str, Decimal] = {"commitment": Decimal(0), "disbursement": Decimal(0)}
+        rows = connection.execute(
+            text(
+                "SELECT f.kind, f.amount, f.entry_date FROM financial_entry f JOIN project p ON p.id = f.project_id "
+                "JOIN alliance a ON a.id = p.alliance_id WHERE a.slug = :s"
+            ),
+            {"s": slug},
+        )
+        for kind, amount, entry_date in rows:
+            assert date.fromisoformat(str(entry_date)[:10]) <= date.today()  # all within the default Stichtag
+            sums[kind] += Decimal(str(amount)).quantize(Decimal("0.01"))
+    engine.dispose()
+    return {
+        "Virtuelles Budget": german_euro(budget),
+        "Bewilligt": german_euro(sums["commitment"]),
+        "Ausgezahlt": german_euro(sums["disbursement"]),
+        "Noch frei": german_euro(budget - sums["commitment"]),
+    }
+
+
+def metrics(app: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in app.metric}
+
+
+def test_overview_renders_the_default_alliance_with_correct_kpis(
+    seeded_url: str, app_for: Callable[..., AppTest]
+) -> None:
+    app = app_for(seeded_url).run()
+    assert not app.exception
+    assert app.title[0].value == "Fachkräftebündnis SüdOstNiedersachsen"
+    shown = metrics(app)
+    expected = expected_kpis(seeded_url, "suedostniedersachsen")
+    assert {k: shown[k] for k in expected} == expected
+    assert shown["Virtuelles Budget"] == f"1.400.000,00{NBSP}€"
+    # absorption = disbursed / budget, and the funding period (2019–2021) is over
+    absorption = next(m for m in app.metric if m.label == "Mittelabfluss")
+    assert absorption.value.endswith(f"{NBSP}%")
+    assert len(app.get("plotly_chart")) == 3
+
+
+def test_changing_the_alliance_changes_the_kpis(seeded_url: str, app_for: Callable[..., AppTest]) -> None:
+    app = app_for(seeded_url).run()
+    before = metrics(app)
+    app.selectbox(key="alliance").set_value("suedwestfalen").run()
+    assert not app.exception
+    after = metrics(app)
+    assert after != before
+    expected = expected_kpis(seeded_url, "suedwestfalen")
+    assert {k: after[k] for k in expected} == expected
+    assert after["Virtuelles Budget"] == f"305.309,80{NBSP}€"  # the documented EFRE grant
+    assert app.title[0].value == "Südwestfalen – Modellregion des Willkommens"
+    assert app.query_params["alliance"] == "suedwestfalen"  # the address now opens this alliance
+
+
+def test_url_parameter_opens_the_same_alliance(seeded_url: str, app_for: Callable[..., AppTest]) -> None:
+    app = app_for(seeded_url, alliance="landkreis-harz").run()
+    assert not app.exception
+    assert app.selectbox(key="alliance").value == "landkreis-harz"
+    assert app.title[0].value.startswith("Landkreis Harz")
+    assert metrics(app)["Virtuelles Budget"] == f"85.000,00{NBSP}€"
+
+
+def test_reference_date_within_the_period(seeded_url: str, app_for: Callable[..., AppTest]) -> None:
+    app = app_for(seeded_url).run()
+    app.date_input(key="as_of").set_value(date(2018, 6, 30)).run()
+    shown = metrics(app)
+    assert shown["Bewilligt"] == f"0,00{NBSP}€"  # nothing before the period started
+    assert shown["Mittelabfluss"] == f"0,0{NBSP}%"
+
+
+def test_english_ui(seeded_url: str, app_for: Callable[..., AppTest]) -> None:
+    app = app_for(seeded_url, lang="en").run()
+    assert not app.exception
+    shown = metrics(app)
+    assert shown["Virtual budget"] == "€1,400,000.00"
+    assert "Committed" in shown
+    app.selectbox(key="lang").set_value("de").run()
+    assert "Virtuelles Budget" in metrics(app)
+    assert app.query_params["lang"] == "de"
+
+
+def test_empty_database_says_what_to_do(tmp_path: Path, app_for: Callable[..., AppTest]) -> None:
+    app = app_for(f"sqlite:///{tmp_path / 'empty.sqlite3'}").run()
+    assert not app.exception
+    assert "Migrationen" in app.warning[0].value
+    assert "cockpit db upgrade" in app.code[0].value
+
+
+def test_bad_configuration_shows_one_message(app_for: Callable[..., AppTest], monkeypatch: pytest.MonkeyPatch) -> None:
+    app = app_for("postgresql://nobody@127.0.0.1:1/nothing").run()
+    assert not app.exception
+    assert "COCKPIT_DATABASE_URL" in app.error[0].value
