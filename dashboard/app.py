@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from dashboard import cache
 from dashboard.config import ConfigError, load_settings
@@ -14,21 +15,21 @@ from dashboard.ui.url_state import seed_from_url, write_to_url
 PAGES_DIR = "dashboard/pages"
 
 
-def _language(default: str) -> str:
+def _language(default: str, area: DeltaGenerator) -> str:
     seed_from_url("lang", list(LANGUAGES), default)
-    language = st.sidebar.selectbox(
+    language = area.selectbox(
         "Sprache / Language", options=list(LANGUAGES), format_func=LANGUAGES.__getitem__, key="lang"
     )
     write_to_url("lang", language)
     return str(language)
 
 
-def _alliance_picker(options: list[str], names: dict[str, str], default: str, language: str) -> str:
+def _alliance_picker(
+    options: list[str], names: dict[str, str], default: str, language: str, area: DeltaGenerator
+) -> str:
     previous = st.session_state.get("_previous_alliance")
     seed_from_url("alliance", options, default if default in options else options[0])
-    slug = st.sidebar.selectbox(
-        t("app.alliance", language), options=options, format_func=names.__getitem__, key="alliance"
-    )
+    slug = area.selectbox(t("app.alliance", language), options=options, format_func=names.__getitem__, key="alliance")
     write_to_url("alliance", slug)
     if previous is not None and previous != slug:
         # A new alliance starts at today's Stichtag rather than inheriting the last one.
@@ -44,8 +45,11 @@ def main() -> None:
     except ConfigError as exc:
         st.error(t("app.config_error", DEFAULT_LANGUAGE, message=str(exc)), icon=":material/error:")
         st.stop()
-    language = _language(settings.language)
-    st.sidebar.title(t("app.title", language))
+    # Containers fix the sidebar's order: title and alliance on top, the language picker at the bottom,
+    # although the language must be read first.
+    top, bottom = st.sidebar.container(), st.sidebar.container()
+    language = _language(settings.language, bottom)
+    top.title(t("app.title", language))
     try:
         cache.engine(settings)
     except ConfigError as exc:
@@ -62,9 +66,9 @@ def main() -> None:
         st.code("cockpit seed", language="bash")
         st.stop()
     names = dict(zip(alliances["slug"].to_list(), alliances["short_name"].to_list(), strict=True))
-    slug = _alliance_picker(alliances["slug"].to_list(), names, settings.default_alliance, language)
+    slug = _alliance_picker(alliances["slug"].to_list(), names, settings.default_alliance, language, top)
     alliance = alliances.filter(slug=slug).row(0, named=True)
-    st.sidebar.caption(t("app.demo_scope", language))
+    top.caption(t("app.demo_scope", language))
     set_page_context(PageContext(settings=settings, scope=scope, language=language, alliance=alliance))
 
     pages = {

@@ -58,7 +58,6 @@ from dashboard.data_access.vocabulary import (
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
 
 FIRST_LAND_CODE = 17  # real Länder use 01–16, so synthetic AGS never collide with official ones
 KREISE_PER_LAND = 50
@@ -1013,7 +1012,7 @@ def _financial_entries_frame(spec: ScaleSpec, projects: pl.DataFrame, rng: np.ra
     entries = pl.concat([commitment, disbursement], how="diagonal").join(ids, on="row", maintain_order="left")
     return (
         entries.with_columns(pl.col("entry_date").cast(pl.Int32).cast(pl.Date))
-        .sort("project_id", "kind", "entry_date", "amount")
+        .sort("project_id", "kind", "entry_date", "amount", maintain_order=True)
         .with_columns(
             note=pl.when(pl.col("kind") == EntryKind.DISBURSEMENT.value)
             .then(pl.format("Mittelabruf {}", pl.int_range(1, pl.len() + 1).over("project_id", "kind").cast(pl.String)))

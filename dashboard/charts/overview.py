@@ -39,18 +39,23 @@ def cumulative_flows_figure(
             )
         )
     figure.add_vrect(x0=period_start, x1=period_end, fillcolor=GREEN, opacity=0.06, line_width=0)
-    figure.add_vline(x=as_of, line={"color": GREY, "dash": "dot", "width": 1})
-    figure.add_annotation(
-        x=as_of,
-        y=1,
-        yref="paper",
-        text=t("overview.chart.as_of", language),
-        showarrow=False,
-        xanchor="left",
-        yanchor="top",
-    )
+    months: list[date] = flows["month"].to_list()
+    if months and months[0] <= as_of <= months[-1]:
+        # Marked only inside the chart's range, so a late Stichtag does not stretch the time axis.
+        figure.add_vline(x=as_of, line={"color": GREY, "dash": "dot", "width": 1})
+        figure.add_annotation(
+            x=as_of,
+            y=1,
+            yref="paper",
+            text=t("overview.chart.as_of", language),
+            showarrow=False,
+            xanchor="left",
+            yanchor="top",
+        )
     figure.update_yaxes(title=t("overview.chart.y_title", language), rangemode="tozero", tickformat=",.0f")
-    figure.update_xaxes(title=None)
+    # Plotly's month names are English; German axes use numeric months instead.
+    month_format = "%b %Y" if language == "en" else "%m.%Y"
+    figure.update_xaxes(title=None, tickformat=month_format, hoverformat=month_format)
     return styled(figure, language)
 
 

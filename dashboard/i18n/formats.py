@@ -27,7 +27,7 @@ def money(amount: Decimal | int | None, language: str = "de", *, cents: bool = F
 
 
 def money_short(amount_cents: int, language: str = "de") -> str:
-    """Compact money for KPI tiles: 1,4 Mio. € / €1.4M."""
+    """Compact money for KPI tiles: 1,13 Mio. € / €1.13M below a million exact to the euro."""
     value = cents_to_decimal(amount_cents)
     if abs(value) >= 1_000_000:
         number = format_decimal(value / 1_000_000, format="#,##0.0#", locale=_locale(language))

@@ -23,9 +23,9 @@ lang, alliance = ctx.language, ctx.alliance
 start, end = alliance["period_start"], alliance["period_end"]
 
 st.title(alliance["name"])
-st.caption(f"{alliance['programme']} · {t('overview.period', lang)} {formats.period(start, end, lang)}")
-
-as_of = st.date_input(
+heading, picker = st.columns([4, 1], vertical_alignment="bottom")
+heading.caption(f"{alliance['programme']} · {t('overview.period', lang)} {formats.period(start, end, lang)}")
+as_of = picker.date_input(
     t("overview.as_of", lang),
     value=today(),
     key="as_of",
@@ -60,4 +60,4 @@ st.subheader(t("facts.title", lang))
 alliance_facts(alliance, data.regions, data.topics, lang)
 with st.expander(t("facts.partners", lang, count=data.members.height)):
     partner_table(data.members, lang)
-st.caption(t("overview.example_data", lang), help=t("overview.example_data_help", lang))
+st.caption(f":material/info: {t('overview.example_data', lang)}", help=t("overview.example_data_help", lang))

@@ -9,12 +9,25 @@ from dashboard.i18n import formats, t
 
 
 def kpi_row(kpis: OverviewKpis, time_share: float, language: str) -> None:
+    """Five tiles: budget, committed, disbursed, absorption against elapsed time, still free.
+
+    Tiles show compact amounts (1,13 Mio. €); the exact amount to the cent is in each tile's help.
+    """
+
+    def exact(cents: int) -> str:
+        return t("overview.kpi.exact", language, amount=formats.money(cents, language, cents=True))
+
     share_of_budget = "overview.kpi.share_of_budget"
     budget, committed, disbursed, absorption, free = st.columns(5)
-    budget.metric(t("overview.kpi.budget", language), formats.money(kpis.budget_cents, language, cents=True))
+    budget.metric(
+        t("overview.kpi.budget", language),
+        formats.money_short(kpis.budget_cents, language),
+        help=exact(kpis.budget_cents),
+    )
     committed.metric(
         t("overview.kpi.committed", language),
-        formats.money(kpis.committed_cents, language, cents=True),
+        formats.money_short(kpis.committed_cents, language),
+        help=exact(kpis.committed_cents),
         delta=formats.percent(kpis.committed_share, language),
         delta_description=t(share_of_budget, language),
         delta_color="off",
@@ -22,7 +35,8 @@ def kpi_row(kpis: OverviewKpis, time_share: float, language: str) -> None:
     )
     disbursed.metric(
         t("overview.kpi.disbursed", language),
-        formats.money(kpis.disbursed_cents, language, cents=True),
+        formats.money_short(kpis.disbursed_cents, language),
+        help=exact(kpis.disbursed_cents),
         delta=formats.percent(kpis.absorption_share, language),
         delta_description=t(share_of_budget, language),
         delta_color="off",
@@ -41,6 +55,6 @@ def kpi_row(kpis: OverviewKpis, time_share: float, language: str) -> None:
     )
     free.metric(
         t("overview.kpi.free", language),
-        formats.money(kpis.free_cents, language, cents=True),
-        help=t("overview.kpi.free_help", language),
+        formats.money_short(kpis.free_cents, language),
+        help=f"{exact(kpis.free_cents)}  \n{t('overview.kpi.free_help', language)}",
     )

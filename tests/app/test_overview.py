@@ -55,16 +55,21 @@ def metrics(app: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in app.metric}
 
 
+def exact_amounts(app: AppTest) -> dict[str, str]:
+    """The exact amount each money tile carries in its help text (the tile shows it compact)."""
+    return {m.label: m.help.split("  \n")[0].removeprefix("Genau: ") for m in app.metric if m.help.startswith("Genau")}
+
+
 def test_overview_renders_the_default_alliance_with_correct_kpis(
     seeded_url: str, app_for: Callable[..., AppTest]
 ) -> None:
     app = app_for(seeded_url).run()
     assert not app.exception
     assert app.title[0].value == "Fachkräftebündnis SüdOstNiedersachsen"
-    shown = metrics(app)
     expected = expected_kpis(seeded_url, "suedostniedersachsen")
-    assert {k: shown[k] for k in expected} == expected
-    assert shown["Virtuelles Budget"] == f"1.400.000,00{NBSP}€"
+    assert exact_amounts(app) == expected
+    assert metrics(app)["Virtuelles Budget"] == "1,4 Mio. €"
+    assert exact_amounts(app)["Virtuelles Budget"] == f"1.400.000,00{NBSP}€"
     # absorption = disbursed / budget, and the funding period (2019–2021) is over
     absorption = next(m for m in app.metric if m.label == "Mittelabfluss")
     assert absorption.value.endswith(f"{NBSP}%")
@@ -78,9 +83,8 @@ def test_changing_the_alliance_changes_the_kpis(seeded_url: str, app_for: Callab
     assert not app.exception
     after = metrics(app)
     assert after != before
-    expected = expected_kpis(seeded_url, "suedwestfalen")
-    assert {k: after[k] for k in expected} == expected
-    assert after["Virtuelles Budget"] == f"305.309,80{NBSP}€"  # the documented EFRE grant
+    assert exact_amounts(app) == expected_kpis(seeded_url, "suedwestfalen")
+    assert exact_amounts(app)["Virtuelles Budget"] == f"305.309,80{NBSP}€"  # the documented EFRE grant
     assert app.title[0].value == "Südwestfalen – Modellregion des Willkommens"
     assert app.query_params["alliance"] == "suedwestfalen"  # the address now opens this alliance
 
@@ -90,22 +94,22 @@ def test_url_parameter_opens_the_same_alliance(seeded_url: str, app_for: Callabl
     assert not app.exception
     assert app.selectbox(key="alliance").value == "landkreis-harz"
     assert app.title[0].value.startswith("Landkreis Harz")
-    assert metrics(app)["Virtuelles Budget"] == f"85.000,00{NBSP}€"
+    assert exact_amounts(app)["Virtuelles Budget"] == f"85.000,00{NBSP}€"
 
 
 def test_reference_date_within_the_period(seeded_url: str, app_for: Callable[..., AppTest]) -> None:
     app = app_for(seeded_url).run()
     app.date_input(key="as_of").set_value(date(2018, 6, 30)).run()
-    shown = metrics(app)
-    assert shown["Bewilligt"] == f"0,00{NBSP}€"  # nothing before the period started
-    assert shown["Mittelabfluss"] == f"0,0{NBSP}%"
+    assert exact_amounts(app)["Bewilligt"] == f"0,00{NBSP}€"  # nothing before the period started
+    assert metrics(app)["Mittelabfluss"] == f"0,0{NBSP}%"
 
 
 def test_english_ui(seeded_url: str, app_for: Callable[..., AppTest]) -> None:
     app = app_for(seeded_url, lang="en").run()
     assert not app.exception
     shown = metrics(app)
-    assert shown["Virtual budget"] == "€1,400,000.00"
+    assert shown["Virtual budget"] == "€1.4M"
+    assert next(m.help for m in app.metric if m.label == "Virtual budget") == "Exactly: €1,400,000.00"
     assert "Committed" in shown
     app.selectbox(key="lang").set_value("de").run()
     assert "Virtuelles Budget" in metrics(app)
