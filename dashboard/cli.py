@@ -15,6 +15,7 @@ from dashboard.config import ConfigError, Settings, load_settings
 from dashboard.data_access import migrations
 from dashboard.data_access.db import engine_for
 from dashboard.data_access.models import Alliance
+from dashboard.i18n import formats
 
 APP_FILE = Path(__file__).resolve().parents[1] / "streamlit_app.py"
 
@@ -54,7 +55,7 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
         started = time.perf_counter()
 
         def progress(label: str, done: int, total: int) -> None:
-            _say(f"  {label}: {done:>9,} / {total:,}".replace(",", "."))
+            _say(f"  {label}: {formats.number(done):>9} / {formats.number(total)}")
 
         rows = seed_scale(engine, LARGE if args.scale == "large" else SMALL, progress)
         if not rows:
