@@ -41,9 +41,8 @@ def main() -> None:
         app.date_input(key="as_of").set_value(date(2024, 6, 30)).run()
         warm.append((time.perf_counter() - started) * 1000)
     for name, values in (("first render (cold caches)", cold), ("rerun after Stichtag change", warm)):
-        print(
-            f"{name:30} p50 {statistics.median(values):7.0f} ms   p95 {percentile(values, 0.95):7.0f} ms   (n={len(values)})"
-        )
+        p50, p95 = statistics.median(values), percentile(values, 0.95)
+        print(f"{name:30} p50 {p50:7.0f} ms   p95 {p95:7.0f} ms   (n={len(values)})")
 
 
 if __name__ == "__main__":
