@@ -80,6 +80,12 @@ def main() -> None:
                 url_path="uebersicht",
                 default=True,
             ),
+            st.Page(
+                f"{PAGES_DIR}/projects.py",
+                title=t("nav.projects", language),
+                icon=":material/work:",
+                url_path="projekte",
+            ),
         ],
     }
     st.navigation(pages).run()

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from dashboard.config import Settings, load_settings
 from dashboard.data_access import db, queries
+from dashboard.data_access.project_filter import ProjectFilter, filter_projects
 from dashboard.data_access.scope import Scope
 
 _SETTINGS = load_settings()
@@ -55,4 +56,34 @@ def overview_data(settings: Settings, scope: Scope, alliance_id: int) -> Overvie
         members=queries.members(e, scope, alliance_id),
         regions=queries.alliance_regions(e, scope, alliance_id),
         topics=queries.topics(e, scope, alliance_id),
+    )
+
+
+@dataclass(frozen=True)
+class ProjectDetailData:
+    flows: pl.DataFrame
+    targets: pl.DataFrame
+    latest: pl.DataFrame
+    assessments: pl.DataFrame
+
+
+@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES)
+def project_portfolio(settings: Settings, scope: Scope, alliance_id: int) -> pl.DataFrame:
+    return queries.project_portfolio(engine(settings), scope, alliance_id)
+
+
+@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES)
+def projects(settings: Settings, scope: Scope, alliance_id: int, flt: ProjectFilter) -> pl.DataFrame:
+    """The filtered projects, keyed by alliance, scope and filter; built from the cached portfolio."""
+    return filter_projects(project_portfolio(settings, scope, alliance_id), flt)
+
+
+@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES)
+def project_detail(settings: Settings, scope: Scope, alliance_id: int, project_id: int) -> ProjectDetailData:
+    e = engine(settings)
+    return ProjectDetailData(
+        flows=queries.financial_flows_by_month(e, scope, alliance_id, project_id),
+        targets=queries.project_targets(e, scope, alliance_id, project_id),
+        latest=queries.project_latest_values(e, scope, alliance_id, project_id),
+        assessments=queries.project_assessment(e, scope, alliance_id, project_id),
     )

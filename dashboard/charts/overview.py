@@ -12,9 +12,9 @@ from dashboard.i18n import label, t
 
 
 def cumulative_flows_figure(
-    flows: pl.DataFrame, period_start: date, period_end: date, as_of: date, language: str
+    flows: pl.DataFrame, period_start: date, period_end: date, as_of: date, language: str, *, budget: bool = True
 ) -> go.Figure:
-    """Cumulative commitments and disbursements against the cumulative planned budget, in euro."""
+    """Cumulative commitments and disbursements (against the cumulative planned budget), in euro."""
     euro = "%{y:,.2f} €" if language == "de" else "€%{y:,.2f}"
     figure = go.Figure()
     series = [
@@ -22,7 +22,7 @@ def cumulative_flows_figure(
         ("committed_cents", "overview.chart.committed", BLUE, "hv", "solid"),
         ("disbursed_cents", "overview.chart.disbursed", ORANGE, "hv", "solid"),
     ]
-    for column, key, colour, shape, dash in series:
+    for column, key, colour, shape, dash in series[0 if budget else 1 :]:
         figure.add_trace(
             go.Scatter(
                 x=flows["month"].to_list(),

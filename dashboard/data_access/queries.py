@@ -5,21 +5,30 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import polars as pl
-from sqlalchemy import Engine, Executable, extract, func, select
+from sqlalchemy import ColumnElement, Engine, Executable, case, extract, func, select
 from sqlmodel import col
 
 from dashboard.data_access.models import (
     Alliance,
     AllianceRegion,
+    Assessment,
     Budget,
     FinancialEntry,
+    Indicator,
     Member,
+    Observation,
     Project,
+    ProjectPartner,
+    ProjectRegion,
+    ProjectTopic,
     Region,
+    Target,
     Topic,
 )
 from dashboard.data_access.money import cents, sum_cents
+from dashboard.data_access.project_filter import ProjectFilter, filter_projects
 from dashboard.data_access.scope import Scope
+from dashboard.data_access.vocabulary import EntryKind
 
 ALLIANCE_SCHEMA: Mapping[str, pl.DataType] = {
     "id": pl.Int64(),
@@ -157,8 +166,10 @@ def budget_by_fund_year(engine: Engine, scope: Scope, alliance_id: int) -> pl.Da
     return read_frame(engine, statement, {"fund": pl.String(), "year": pl.Int32(), "planned_cents": pl.Int64()})
 
 
-def financial_flows_by_month(engine: Engine, scope: Scope, alliance_id: int) -> pl.DataFrame:
-    """Commitments and disbursements of the alliance's projects, summed per calendar month and kind."""
+def financial_flows_by_month(
+    engine: Engine, scope: Scope, alliance_id: int, project_id: int | None = None
+) -> pl.DataFrame:
+    """Commitments and disbursements of the alliance's projects (or one of them), per month and kind."""
     scope.require_alliance(alliance_id)
     year = extract("year", col(FinancialEntry.entry_date))
     month = extract("month", col(FinancialEntry.entry_date))
@@ -169,5 +180,233 @@ def financial_flows_by_month(engine: Engine, scope: Scope, alliance_id: int) -> 
         .group_by(year, month, col(FinancialEntry.kind))
         .order_by(year, month)
     )
+    if project_id is not None:
+        statement = statement.where(col(Project.id) == project_id)
     schema = {"year": pl.Int32(), "month": pl.Int8(), "kind": pl.String(), "amount_cents": pl.Int64()}
     return read_frame(engine, statement, schema)
+
+
+def project_targets(engine: Engine, scope: Scope, alliance_id: int, project_id: int) -> pl.DataFrame:
+    """The targets set for one project, with their indicator."""
+    scope.require_alliance(alliance_id)
+    statement = (
+        select(
+            col(Indicator.code),
+            col(Indicator.name),
+            col(Indicator.unit),
+            col(Target.baseline_value),
+            col(Target.target_value),
+            col(Target.due_date),
+        )
+        .join(Indicator, col(Indicator.id) == col(Target.indicator_id))
+        .where(
+            col(Target.alliance_id) == alliance_id,
+            col(Target.project_id) == project_id,
+            scope.alliance_filter(col(Target.alliance_id)),
+        )
+        .order_by(col(Target.due_date))
+    )
+    schema = {
+        "code": pl.String(),
+        "name": pl.String(),
+        "unit": pl.String(),
+        "baseline_value": pl.Float64(),
+        "target_value": pl.Float64(),
+        "due_date": pl.Date(),
+    }
+    return read_frame(engine, statement, schema)
+
+
+def project_latest_values(engine: Engine, scope: Scope, alliance_id: int, project_id: int) -> pl.DataFrame:
+    """The latest reported value of each indicator of one project (totals, not breakdowns)."""
+    scope.require_alliance(alliance_id)
+    statement = (
+        select(
+            col(Indicator.code),
+            col(Indicator.name),
+            col(Indicator.unit),
+            col(Observation.period_end),
+            col(Observation.value),
+            col(Observation.is_cumulative),
+        )
+        .join(Indicator, col(Indicator.id) == col(Observation.indicator_id))
+        .join(Project, col(Project.id) == col(Observation.project_id))
+        .where(
+            col(Observation.project_id) == project_id,
+            col(Observation.dimensions) == "",
+            col(Project.alliance_id) == alliance_id,
+            scope.alliance_filter(col(Project.alliance_id)),
+        )
+    )
+    schema = {
+        "code": pl.String(),
+        "name": pl.String(),
+        "unit": pl.String(),
+        "period_end": pl.Date(),
+        "value": pl.Float64(),
+        "is_cumulative": pl.Boolean(),
+    }
+    # Latest per indicator: a cumulative series' last value is its total, never a sum over dates.
+    return (
+        read_frame(engine, statement, schema)
+        .sort("period_end")
+        .group_by("code", maintain_order=True)
+        .last()
+        .sort("code")
+    )
+
+
+def project_assessment(engine: Engine, scope: Scope, alliance_id: int, project_id: int) -> pl.DataFrame:
+    """The alliance's assessments (Stellungnahmen) of one project, newest first."""
+    scope.require_alliance(alliance_id)
+    statement = (
+        select(
+            col(Assessment.assessed_on),
+            col(Assessment.total_score),
+            col(Assessment.recommendation),
+            col(Assessment.statement),
+            col(Assessment.scores),
+        )
+        .join(Project, col(Project.id) == col(Assessment.project_id))
+        .where(
+            col(Assessment.project_id) == project_id,
+            col(Project.alliance_id) == alliance_id,
+            scope.alliance_filter(col(Project.alliance_id)),
+        )
+        .order_by(col(Assessment.assessed_on).desc())
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(statement).all()
+    score_type = pl.List(pl.Struct({"criterion": pl.String(), "score": pl.Int64()}))
+    schema = {
+        "assessed_on": pl.Date(),
+        "total_score": pl.Float64(),
+        "recommendation": pl.String(),
+        "statement": pl.String(),
+        "scores": score_type,
+    }
+    # The JSON column holds {criterion: score}; as a list of structs it stays a typed, picklable frame.
+    records = [
+        (on, total, recommendation, text_, [{"criterion": k, "score": int(v)} for k, v in (scores or {}).items()])
+        for on, total, recommendation, text_, scores in rows
+    ]
+    return pl.DataFrame(records, schema=schema, orient="row")
+
+
+PORTFOLIO_SCHEMA: Mapping[str, pl.DataType] = {
+    "id": pl.Int64(),
+    "title": pl.String(),
+    "description": pl.String(),
+    "status": pl.String(),
+    "fund": pl.String(),
+    "start_date": pl.Date(),
+    "end_date": pl.Date(),
+    "lead_member_id": pl.Int64(),
+    "lead_name": pl.String(),
+    "total_cost_cents": pl.Int64(),
+    "requested_cents": pl.Int64(),
+    "approved_cents": pl.Int64(),
+    "committed_cents": pl.Int64(),
+    "disbursed_cents": pl.Int64(),
+    "source": pl.String(),
+    "is_example": pl.Boolean(),
+}
+
+
+def _money_by_kind(kind: EntryKind) -> ColumnElement[int]:
+    amount = case((col(FinancialEntry.kind) == kind.value, cents(col(FinancialEntry.amount))), else_=0)
+    return func.coalesce(func.sum(amount), 0)
+
+
+def _link_lists(engine: Engine, statement: Executable, value: str, name: str) -> pl.DataFrame:
+    """(project_id, value) link rows folded into one list column per project."""
+    links = read_frame(engine, statement, {"project_id": pl.Int64(), value: pl.String()})
+    return links.sort("project_id", value).group_by("project_id").agg(pl.col(value).alias(name))
+
+
+def project_portfolio(engine: Engine, scope: Scope, alliance_id: int) -> pl.DataFrame:
+    """Every project of an alliance, one row each, with money sums and list columns of its links.
+
+    List columns: topic_names, region_ags, region_names, partner_names (empty lists where none).
+    """
+    scope.require_alliance(alliance_id)
+    in_alliance = (col(Project.alliance_id) == alliance_id) & scope.alliance_filter(col(Project.alliance_id))
+    money = (
+        select(
+            col(FinancialEntry.project_id).label("project_id"),
+            _money_by_kind(EntryKind.COMMITMENT).label("committed"),
+            _money_by_kind(EntryKind.DISBURSEMENT).label("disbursed"),
+        )
+        .join(Project, col(Project.id) == col(FinancialEntry.project_id))
+        .where(in_alliance)
+        .group_by(col(FinancialEntry.project_id))
+        .subquery()
+    )
+    statement = (
+        select(
+            col(Project.id),
+            col(Project.title),
+            col(Project.description),
+            col(Project.status),
+            col(Project.fund),
+            col(Project.start_date),
+            col(Project.end_date),
+            col(Project.lead_member_id),
+            col(Member.name),
+            cents(col(Project.total_cost)),
+            cents(col(Project.requested_grant)),
+            cents(col(Project.approved_grant)),
+            func.coalesce(money.c.committed, 0),
+            func.coalesce(money.c.disbursed, 0),
+            col(Project.source),
+            col(Project.is_example),
+        )
+        .join(Member, col(Member.id) == col(Project.lead_member_id))
+        .outerjoin(money, money.c.project_id == col(Project.id))
+        .where(in_alliance)
+        .order_by(col(Project.title))
+    )
+    projects = read_frame(engine, statement, PORTFOLIO_SCHEMA)
+    topics = _link_lists(
+        engine,
+        select(col(ProjectTopic.project_id), col(Topic.name))
+        .join(Topic, col(Topic.id) == col(ProjectTopic.topic_id))
+        .join(Project, col(Project.id) == col(ProjectTopic.project_id))
+        .where(in_alliance),
+        "name",
+        "topic_names",
+    )
+    region_rows = read_frame(
+        engine,
+        select(col(ProjectRegion.project_id), col(Region.ags), col(Region.name))
+        .join(Region, col(Region.ags) == col(ProjectRegion.region_ags))
+        .join(Project, col(Project.id) == col(ProjectRegion.project_id))
+        .where(in_alliance),
+        {"project_id": pl.Int64(), "ags": pl.String(), "name": pl.String()},
+    )
+    regions = (
+        region_rows.sort("project_id", "ags")
+        .group_by("project_id")
+        .agg(pl.col("ags").alias("region_ags"), pl.col("name").alias("region_names"))
+    )
+    partners = _link_lists(
+        engine,
+        select(col(ProjectPartner.project_id), col(Member.name))
+        .join(Member, col(Member.id) == col(ProjectPartner.member_id))
+        .join(Project, col(Project.id) == col(ProjectPartner.project_id))
+        .where(in_alliance),
+        "name",
+        "partner_names",
+    )
+    result = projects
+    for links in (topics, regions, partners):
+        result = result.join(links, left_on="id", right_on="project_id", how="left")
+    empty_list = pl.lit([], dtype=pl.List(pl.String()))
+    return result.with_columns(
+        pl.col(name).fill_null(empty_list) for name in ("topic_names", "region_ags", "region_names", "partner_names")
+    )
+
+
+def projects(engine: Engine, scope: Scope, alliance_id: int, flt: ProjectFilter) -> pl.DataFrame:
+    """The alliance's projects that pass the filter: the one query behind the page, the exports and the CLI."""
+    return filter_projects(project_portfolio(engine, scope, alliance_id), flt)

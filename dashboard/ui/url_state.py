@@ -1,24 +1,71 @@
-"""Widget values mirrored in the URL (?alliance=slug&lang=en), so a copied link reproduces the view.
+"""Widget values mirrored in the URL (?alliance=slug&lang=en&thema=…), so a copied link reproduces the view.
 
-Streamlit's ``bind="query-params"`` writes a selectbox's *formatted label* into the URL; for codes like
-alliance slugs and language codes we want the code itself, so these helpers bind explicitly.
+Streamlit's ``bind="query-params"`` writes a selectbox's *formatted label* into the URL; we want stable
+codes (slugs, AGS, status codes) that survive a language switch, so these helpers bind explicitly:
+the URL seeds a widget's state on the session's first run, and every run writes the state back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 import streamlit as st
 
+_SEEDED = "_url_seeded"
+
+
+def _first_run_for(key: str) -> bool:
+    seeded: set[str] = st.session_state.setdefault(_SEEDED, set())
+    if key in seeded:
+        return False
+    seeded.add(key)
+    return True
+
 
 def seed_from_url(key: str, options: Sequence[str], default: str) -> None:
-    """Before the widget is built: take ?key=… if it names an option, on the session's first run only."""
-    if key in st.session_state and st.session_state[key] in options:
+    """Before a single-choice widget is built: take ?key=… if it names an option (first run only)."""
+    if key in st.session_state and st.session_state[key] in options and not _first_run_for(key):
         return
     requested = st.query_params.get(key)
-    st.session_state[key] = requested if requested in options else default
+    if requested in options:
+        st.session_state[key] = requested
+    elif st.session_state.get(key) not in options:
+        st.session_state[key] = default
 
 
-def write_to_url(key: str, value: str) -> None:
-    if st.query_params.get(key) != value:
-        st.query_params[key] = value
+def seed_list_from_url(key: str, options: Sequence[str]) -> None:
+    """Before a multiselect: take every ?key=a&key=b that names an option (first run); drop stale values."""
+    if _first_run_for(key):
+        st.session_state[key] = [value for value in st.query_params.get_all(key) if value in options]
+    else:
+        st.session_state[key] = [value for value in st.session_state.get(key, []) if value in options]
+
+
+def seed_text_from_url(key: str) -> None:
+    if _first_run_for(key):
+        st.session_state[key] = st.query_params.get(key, "")
+
+
+def seed_date_from_url(key: str) -> None:
+    if _first_run_for(key):
+        raw = st.query_params.get(key)
+        try:
+            st.session_state[key] = date.fromisoformat(raw) if raw else None
+        except ValueError:
+            st.session_state[key] = None
+
+
+def write_to_url(key: str, value: str | Sequence[str] | date | None) -> None:
+    """Mirror a value in the URL; empty values leave the URL clean."""
+    if value in (None, "", [], ()):
+        if key in st.query_params:
+            del st.query_params[key]
+        return
+    if isinstance(value, date):
+        value = value.isoformat()
+    if isinstance(value, str):
+        if st.query_params.get(key) != value:
+            st.query_params[key] = value
+    elif st.query_params.get_all(key) != list(value):
+        st.query_params[key] = list(value)

@@ -1,0 +1,91 @@
+"""Figures of the project page: Handlungsfeld × status (stacked, clickable) and a project timeline."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+
+from dashboard.charts.theme import styled
+from dashboard.i18n import label, t
+
+# One colour per status, in life-cycle order (Okabe-Ito plus greys for the exits).
+STATUS_COLOURS = {
+    "idee": "#CCCCCC",
+    "beantragt": "#56B4E9",
+    "bewertet": "#CC79A7",
+    "bewilligt": "#E69F00",
+    "laufend": "#0072B2",
+    "abgeschlossen": "#009E73",
+    "abgelehnt": "#D55E00",
+    "zurueckgezogen": "#8C8C8C",
+    "abgebrochen": "#000000",
+}
+
+
+def topic_status_figure(matrix: pl.DataFrame, measure: str, language: str) -> go.Figure:
+    """Stacked bars: x = Handlungsfeld, one trace per status; ``measure`` is "projects" or "approved_cents".
+
+    Each trace's ``meta`` holds its status code, each bar's ``customdata`` its topic, so a click
+    can be turned back into a filter.
+    """
+    figure = go.Figure()
+    money = measure == "approved_cents"
+    hover = ("%{y:,.2f} €" if language == "de" else "€%{y:,.2f}") if money else "%{y}"
+    for status in matrix["status"].unique(maintain_order=True).to_list():
+        rows = matrix.filter(status=status)
+        values = (rows[measure] / 100).to_list() if money else rows[measure].to_list()
+        figure.add_trace(
+            go.Bar(
+                x=rows["topic"].to_list(),
+                y=values,
+                name=label("status", status, language),
+                meta=status,
+                customdata=rows["topic"].to_list(),
+                marker_color=STATUS_COLOURS.get(status),
+                hovertemplate=f"%{{x}}<br>{label('status', status, language)}: {hover}<extra></extra>",
+            )
+        )
+    figure.update_layout(barmode="stack", clickmode="event+select")
+    figure.update_yaxes(title=t(f"projects.chart.{measure}", language), tickformat=",.0f")
+    figure.update_xaxes(title=None)
+    figure = styled(figure, language, height=380)
+    figure.update_layout(hovermode="closest")
+    return figure
+
+
+def timeline_figure(rows: pl.DataFrame, language: str) -> go.Figure:
+    """A Gantt chart: one horizontal bar per project from start to end, coloured by status."""
+    figure = go.Figure()
+    day_ms = 86_400_000
+    for status in rows["status"].unique(maintain_order=True).to_list():
+        part = rows.filter(status=status)
+        durations = ((part["end_date"] - part["start_date"]).dt.total_days() + 1) * day_ms
+        figure.add_trace(
+            go.Bar(
+                y=[_short(title) for title in part["title"].to_list()],
+                x=durations.to_list(),
+                base=[d.isoformat() for d in part["start_date"].to_list()],
+                orientation="h",
+                name=label("status", status, language),
+                meta=status,
+                customdata=part["id"].to_list(),
+                marker_color=STATUS_COLOURS.get(status),
+                hovertext=[f"{title}<br>{lead}" for title, lead in zip(part["title"], part["lead_name"], strict=True)],
+                hovertemplate="%{hovertext}<extra></extra>",
+            )
+        )
+    month_format = "%b %Y" if language == "en" else "%m.%Y"
+    figure.update_xaxes(type="date", tickformat=month_format)
+    figure.update_yaxes(
+        autorange="reversed",
+        categoryorder="array",
+        categoryarray=[_short(title) for title in rows["title"].to_list()],
+    )
+    figure.update_layout(barmode="overlay", clickmode="event+select")
+    figure = styled(figure, language, height=max(220, 24 * rows.height + 90))
+    figure.update_layout(hovermode="closest")
+    return figure
+
+
+def _short(title: str, limit: int = 48) -> str:
+    return title if len(title) <= limit else title[: limit - 1] + "…"

@@ -1,0 +1,1 @@
+"""File formats out: CSV and XLSX that German spreadsheets open correctly, with formulas neutralised."""

@@ -1,0 +1,105 @@
+"""The detail of one project: facts, partners, money over time, targets, latest values, assessment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+import streamlit as st
+
+from dashboard.cache import ProjectDetailData
+from dashboard.charts.overview import cumulative_flows_figure
+from dashboard.domain.overview import cumulative_flows, today
+from dashboard.i18n import formats, label, t
+
+
+def _listing(values: list[str]) -> str:
+    return "\n".join(f"• {value}" for value in values) or "–"
+
+
+def project_detail(project: dict[str, Any], data: ProjectDetailData, language: str) -> None:
+    """Everything about the selected project; user text is shown as plain text, never as HTML."""
+    with st.container(border=True):
+        st.subheader(project["title"])
+        period = (
+            formats.period(project["start_date"], project["end_date"], language)
+            if project["start_date"] and project["end_date"]
+            else t("projects.detail.no_dates", language)
+        )
+        st.caption(
+            f"{label('status', project['status'], language)} · {label('fund', project['fund'], language)} · {period}"
+        )
+        st.text(project["description"] or "–")
+        lead, partners, topics, regions = st.columns(4)
+        lead.markdown(f"**{t('col.lead', language)}**")
+        lead.text(project["lead_name"])
+        partners.markdown(f"**{t('col.partners', language)}**")
+        partners.text(_listing(project["partner_names"]))
+        topics.markdown(f"**{t('col.topics', language)}**")
+        topics.text(_listing(project["topic_names"]))
+        regions.markdown(f"**{t('col.regions', language)}**")
+        regions.text(_listing(project["region_names"]))
+
+        approved, committed, disbursed, progress = st.columns(4)
+        approved.metric(t("col.approved", language), formats.money(project["approved_cents"], language, cents=True))
+        committed.metric(t("col.committed", language), formats.money(project["committed_cents"], language, cents=True))
+        disbursed.metric(t("col.disbursed", language), formats.money(project["disbursed_cents"], language, cents=True))
+        share = project["disbursed_cents"] / project["approved_cents"] if project["approved_cents"] else None
+        progress.metric(t("col.progress", language), formats.percent(share, language))
+
+        if project["start_date"] and project["end_date"] and not data.flows.is_empty():
+            empty_budget = pl.DataFrame(schema={"fund": pl.String, "year": pl.Int32, "planned_cents": pl.Int64})
+            flows = cumulative_flows(empty_budget, data.flows, project["start_date"], project["end_date"])
+            figure = cumulative_flows_figure(
+                flows, project["start_date"], project["end_date"], today(), language, budget=False
+            )
+            st.plotly_chart(figure, key=f"project_flows_{project['id']}")
+
+        targets, values = st.columns(2)
+        with targets:
+            st.markdown(f"**{t('projects.detail.targets', language)}**")
+            if data.targets.is_empty():
+                st.caption(t("projects.detail.no_targets", language))
+            else:
+                st.dataframe(
+                    data.targets.select(
+                        pl.col("name").alias(t("col.indicator", language)),
+                        pl.col("target_value").alias(t("col.target", language)),
+                        pl.col("due_date").alias(t("col.due", language)),
+                    ),
+                    hide_index=True,
+                    column_config={t("col.due", language): st.column_config.DateColumn(format="DD.MM.YYYY")},
+                )
+        with values:
+            st.markdown(f"**{t('projects.detail.latest', language)}**")
+            if data.latest.is_empty():
+                st.caption(t("projects.detail.no_values", language))
+            else:
+                st.dataframe(
+                    data.latest.select(
+                        pl.col("name").alias(t("col.indicator", language)),
+                        pl.col("value").alias(t("col.value", language)),
+                        pl.col("unit").alias(t("col.unit", language)),
+                        pl.col("period_end").alias(t("col.as_of", language)),
+                    ),
+                    hide_index=True,
+                    column_config={
+                        t("col.as_of", language): st.column_config.DateColumn(format="DD.MM.YYYY"),
+                        t("col.value", language): st.column_config.NumberColumn(format="localized"),
+                    },
+                )
+
+        st.markdown(f"**{t('projects.detail.assessment', language)}**")
+        if data.assessments.is_empty():
+            st.caption(t("projects.detail.no_assessment", language))
+        for assessment in data.assessments.iter_rows(named=True):
+            st.caption(
+                t(
+                    "projects.detail.assessment_line",
+                    language,
+                    date=formats.day(assessment["assessed_on"], language),
+                    score=formats.number(assessment["total_score"], language, decimals=2),
+                    recommendation=label("recommendation", assessment["recommendation"], language),
+                )
+            )
+            st.text(assessment["statement"])
