@@ -25,10 +25,9 @@ def _first_run_for(key: str) -> bool:
 
 def seed_from_url(key: str, options: Sequence[str], default: str) -> None:
     """Before a single-choice widget is built: take ?key=… if it names an option (first run only)."""
-    if key in st.session_state and st.session_state[key] in options and not _first_run_for(key):
-        return
+    first_run = _first_run_for(key)
     requested = st.query_params.get(key)
-    if requested in options:
+    if first_run and requested in options:
         st.session_state[key] = requested
     elif st.session_state.get(key) not in options:
         st.session_state[key] = default
