@@ -7,6 +7,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import Engine, func, select
@@ -15,6 +16,7 @@ from dashboard.config import ConfigError, Settings, load_settings
 from dashboard.data_access import migrations
 from dashboard.data_access.db import engine_for
 from dashboard.data_access.models import Alliance
+from dashboard.domain.overview import today
 from dashboard.i18n import formats
 
 APP_FILE = Path(__file__).resolve().parents[1] / "streamlit_app.py"
@@ -93,6 +95,59 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return 0  # pragma: no cover
 
 
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from dashboard.data_access import queries
+    from dashboard.data_access.project_filter import ProjectFilter
+    from dashboard.data_access.scope import DEMO_SCOPE
+    from dashboard.exporters.projects import filter_description, projects_csv, projects_xlsx
+    from dashboard.i18n import t
+
+    engine = _engine(settings)
+    _require_schema(engine)
+    alliances = queries.alliances(engine, DEMO_SCOPE).filter(slug=args.alliance)
+    if alliances.is_empty():
+        known = ", ".join(queries.alliances(engine, DEMO_SCOPE)["slug"].to_list())
+        raise ConfigError("--alliance", f"unbekanntes Bündnis {args.alliance!r}; vorhanden: {known}")
+    alliance = alliances.row(0, named=True)
+    flt = ProjectFilter.of(
+        topics=args.topic,
+        statuses=args.status,
+        members=args.member,
+        regions=args.kreis,
+        funds=args.fund,
+        runs_from=args.runs_from,
+        runs_to=args.runs_to,
+        search=args.search or "",
+    )
+    rows = queries.projects(engine, DEMO_SCOPE, alliance["id"], flt)
+    language = settings.language
+    region_names = dict(queries.alliance_regions(engine, DEMO_SCOPE, alliance["id"]).select("ags", "name").iter_rows())
+    described = filter_description(flt, region_names, language)
+    if args.format == "csv":
+        payload = projects_csv(rows, language)
+    else:
+        notes = (
+            t("export.as_of", language, date=formats.day(today(), language)),
+            t("export.filters", language, filters="; ".join(described) or t("export.no_filters", language)),
+        )
+        title = t("export.projects_title", language, alliance=alliance["name"])
+        payload = projects_xlsx(rows, language, title=title, notes=notes)
+    out = Path(args.out)
+    try:
+        out.write_bytes(payload)
+    except OSError as exc:
+        raise ConfigError("--out", f"{out} kann nicht geschrieben werden ({exc.strerror})") from None
+    _say(f"{rows.height} Projekte nach {out} exportiert.")
+    return 0
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"kein Datum im Format JJJJ-MM-TT: {text!r}") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cockpit", description="Fachkräfte-Cockpit")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -112,6 +167,21 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--reset", action="store_true", help="vorhandene Demo-Bündnisse löschen und neu laden")
     seed.add_argument("--scale", choices=["small", "large"], help="großen Beispieldatenbestand erzeugen")
     seed.set_defaults(handler=cmd_seed)
+
+    export = sub.add_parser("export", help="Daten exportieren")
+    export.add_argument("what", choices=["projects"])
+    export.add_argument("--alliance", required=True, help="Kürzel des Bündnisses, z. B. suedostniedersachsen")
+    export.add_argument("--topic", action="append", default=[], help="Handlungsfeld (mehrfach möglich)")
+    export.add_argument("--status", action="append", default=[], help="Status-Code, z. B. laufend")
+    export.add_argument("--member", action="append", default=[], help="Partner (federführend oder beteiligt)")
+    export.add_argument("--kreis", action="append", default=[], help="AGS des Kreises, z. B. 03153")
+    export.add_argument("--fund", action="append", default=[], help="Fonds-Code, z. B. esf")
+    export.add_argument("--from", dest="runs_from", type=_date, help="läuft ab (JJJJ-MM-TT)")
+    export.add_argument("--to", dest="runs_to", type=_date, help="läuft bis (JJJJ-MM-TT)")
+    export.add_argument("--search", help="Suchbegriff in Titel oder Beschreibung")
+    export.add_argument("--format", choices=["csv", "xlsx"], default="xlsx")
+    export.add_argument("--out", required=True, help="Zieldatei")
+    export.set_defaults(handler=cmd_export)
     return parser
 
 

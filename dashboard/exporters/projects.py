@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import polars as pl
 
+from dashboard.data_access.project_filter import ProjectFilter
 from dashboard.data_access.vocabulary import Fund, ProjectStatus
 from dashboard.exporters.tables import csv_bytes, euros, xlsx_bytes
-from dashboard.i18n import label, t
+from dashboard.i18n import formats, label, t
 
 
 def _labels(column: str, kind: str, codes: list[str], language: str) -> pl.Expr:
@@ -45,3 +48,29 @@ def projects_csv(projects: pl.DataFrame, language: str) -> bytes:
 
 def projects_xlsx(projects: pl.DataFrame, language: str, *, title: str, notes: tuple[str, ...]) -> bytes:
     return xlsx_bytes(project_table(projects, language), t("export.projects_sheet", language), title=title, notes=notes)
+
+
+def filter_description(flt: ProjectFilter, region_names: Mapping[str, str], language: str) -> list[str]:
+    """The active filters in words, e.g. "Handlungsfeld: Rekrutierung und Matching" (for exports and notes)."""
+    parts = []
+    if flt.topics:
+        parts.append(f"{t('projects.filter.topic', language)}: {', '.join(flt.topics)}")
+    if flt.statuses:
+        parts.append(
+            f"{t('projects.filter.status', language)}: {', '.join(label('status', s, language) for s in flt.statuses)}"
+        )
+    if flt.members:
+        parts.append(f"{t('projects.filter.member', language)}: {', '.join(flt.members)}")
+    if flt.regions:
+        names = (region_names.get(ags, ags) for ags in flt.regions)
+        parts.append(f"{t('projects.filter.region', language)}: {', '.join(names)}")
+    if flt.funds:
+        parts.append(
+            f"{t('projects.filter.fund', language)}: {', '.join(label('fund', f, language) for f in flt.funds)}"
+        )
+    if flt.runs_from or flt.runs_to:
+        period = f"{formats.day(flt.runs_from, language)} – {formats.day(flt.runs_to, language)}"
+        parts.append(f"{t('projects.filter.period', language)}: {period}")
+    if flt.search:
+        parts.append(f"{t('projects.filter.search', language)}: {flt.search}")
+    return parts

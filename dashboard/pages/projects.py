@@ -12,6 +12,7 @@ from dashboard.domain.portfolio import (
     timeline_rows,
     topic_status_matrix,
 )
+from dashboard.exporters.projects import filter_description
 from dashboard.i18n import formats, t
 from dashboard.ui.context import page_context
 from dashboard.ui.project_detail import project_detail
@@ -19,7 +20,6 @@ from dashboard.ui.project_filters import (
     SELECTION_GENERATION,
     chart_selection,
     clear_chart_selection,
-    describe_filter,
     filter_options,
     project_filter_bar,
     reset_filters,
@@ -88,7 +88,7 @@ approved.metric(t("projects.kpi.approved", lang), formats.money(totals.approved_
 disbursed.metric(t("projects.kpi.disbursed", lang), formats.money(totals.disbursed_cents, lang, cents=True))
 
 selected = project_table(shown, lang, key=f"projects_table_{generation}")
-download_buttons(shown, alliance["name"], describe_filter(flt, options, lang), lang)
+download_buttons(shown, alliance["name"], filter_description(flt, options.regions, lang), lang)
 if selected is None:
     st.caption(t("projects.detail.hint", lang))
 else:

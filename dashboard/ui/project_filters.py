@@ -11,7 +11,7 @@ import streamlit as st
 from dashboard.data_access.project_filter import ProjectFilter
 from dashboard.data_access.vocabulary import Fund, ProjectStatus
 from dashboard.domain.portfolio import ChartSelection
-from dashboard.i18n import formats, label, t
+from dashboard.i18n import label, t
 from dashboard.ui.url_state import seed_date_from_url, seed_list_from_url, seed_text_from_url, write_to_url
 
 # Widget keys double as URL parameter names (German, like the UI): ?thema=…&kreis=03153
@@ -124,29 +124,3 @@ def chart_selection(bars: list[tuple[str, object]], timeline: list[tuple[str, ob
         bars=tuple(sorted({(str(topic), status) for status, topic in bars})),
         project_ids=tuple(sorted({int(str(project_id)) for _, project_id in timeline})),
     )
-
-
-def describe_filter(flt: ProjectFilter, options: FilterOptions, language: str) -> list[str]:
-    """The active filters in words, e.g. "Handlungsfeld: Rekrutierung und Matching" (for exports and notes)."""
-    parts = []
-    if flt.topics:
-        parts.append(f"{t('projects.filter.topic', language)}: {', '.join(flt.topics)}")
-    if flt.statuses:
-        parts.append(
-            f"{t('projects.filter.status', language)}: {', '.join(label('status', s, language) for s in flt.statuses)}"
-        )
-    if flt.members:
-        parts.append(f"{t('projects.filter.member', language)}: {', '.join(flt.members)}")
-    if flt.regions:
-        names = (options.regions.get(ags, ags) for ags in flt.regions)
-        parts.append(f"{t('projects.filter.region', language)}: {', '.join(names)}")
-    if flt.funds:
-        parts.append(
-            f"{t('projects.filter.fund', language)}: {', '.join(label('fund', f, language) for f in flt.funds)}"
-        )
-    if flt.runs_from or flt.runs_to:
-        period = f"{formats.day(flt.runs_from, language)} – {formats.day(flt.runs_to, language)}"
-        parts.append(f"{t('projects.filter.period', language)}: {period}")
-    if flt.search:
-        parts.append(f"{t('projects.filter.search', language)}: {flt.search}")
-    return parts
