@@ -8,14 +8,22 @@ import polars as pl
 import streamlit as st
 from sqlalchemy import Engine
 
-from dashboard.config import Settings, load_settings
+from dashboard.config import ConfigError, Settings, load_settings
 from dashboard.data_access import db, queries
 from dashboard.data_access.project_filter import ProjectFilter, filter_projects
 from dashboard.data_access.scope import Scope
 
-_SETTINGS = load_settings()
-TTL = _SETTINGS.cache_ttl_seconds
-MAX_ENTRIES = _SETTINGS.cache_max_entries
+
+def _bounds() -> tuple[int, int]:
+    """Cache TTL and size from the settings; a bad setting falls back here and app.py reports it."""
+    try:
+        settings = load_settings()
+    except ConfigError:
+        return 600, 64
+    return settings.cache_ttl_seconds, settings.cache_max_entries
+
+
+TTL, MAX_ENTRIES = _bounds()
 
 
 @st.cache_resource(max_entries=4)
@@ -24,14 +32,22 @@ def engine(settings: Settings) -> Engine:
     return db.engine_for(settings)
 
 
-@st.cache_data(ttl=TTL, max_entries=4)
 def schema_ready(settings: Settings) -> bool:
+    """Not cached: after `cockpit db upgrade` the next rerun must see the tables."""
     return db.has_schema(engine(settings))
 
 
 @st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES)
-def alliances(settings: Settings, scope: Scope) -> pl.DataFrame:
+def _alliances(settings: Settings, scope: Scope) -> pl.DataFrame:
     return queries.alliances(engine(settings), scope)
+
+
+def alliances(settings: Settings, scope: Scope) -> pl.DataFrame:
+    """The readable alliances; an empty answer is not kept, so `cockpit seed` shows up at once."""
+    frame = _alliances(settings, scope)
+    if frame.is_empty():
+        _alliances.clear(settings, scope)
+    return frame
 
 
 @dataclass(frozen=True)
@@ -50,7 +66,7 @@ def overview_data(settings: Settings, scope: Scope, alliance_id: int) -> Overvie
     e = engine(settings)
     return OverviewData(
         budget=queries.budget_by_fund_year(e, scope, alliance_id),
-        flows=queries.financial_flows_by_month(e, scope, alliance_id),
+        flows=queries.financial_flows_by_day(e, scope, alliance_id),
         status_counts=queries.project_status_counts(e, scope, alliance_id),
         member_types=queries.member_type_counts(e, scope, alliance_id),
         members=queries.members(e, scope, alliance_id),
@@ -82,7 +98,7 @@ def projects(settings: Settings, scope: Scope, alliance_id: int, flt: ProjectFil
 def project_detail(settings: Settings, scope: Scope, alliance_id: int, project_id: int) -> ProjectDetailData:
     e = engine(settings)
     return ProjectDetailData(
-        flows=queries.financial_flows_by_month(e, scope, alliance_id, project_id),
+        flows=queries.financial_flows_by_day(e, scope, alliance_id, project_id),
         targets=queries.project_targets(e, scope, alliance_id, project_id),
         latest=queries.project_latest_values(e, scope, alliance_id, project_id),
         assessments=queries.project_assessment(e, scope, alliance_id, project_id),

@@ -36,7 +36,11 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
         migrations.upgrade(engine, args.revision or "head")
         _say(f"Datenbank auf Stand {migrations.current_revision(engine)} ({settings.database_setting}).")
     elif args.action == "downgrade":
-        migrations.downgrade(engine, args.revision or "base")
+        if not args.revision:
+            raise ConfigError(
+                "downgrade", "Ziel-Revision angeben, z. B. `cockpit db downgrade -1` oder `base` (löscht Daten)"
+            )
+        migrations.downgrade(engine, args.revision)
         _say(f"Datenbank zurückgesetzt auf {migrations.current_revision(engine) or 'base'}.")
     else:
         _say(f"aktuell: {migrations.current_revision(engine) or '-'}  ·  neueste: {migrations.head_revision()}")
@@ -87,10 +91,17 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         _say("Leere Datenbank: lade die Demo-Bündnisse …")
         seed_demo(engine)
     engine.dispose()
-    command = [sys.executable, "-m", "streamlit", "run", str(APP_FILE), "--server.port", str(args.port)]
+    port = args.port or settings.port
+    # Streamlit reads .streamlit/config.toml from its working directory: start it in the project, with the
+    # database URL made absolute so a relative default still points where it pointed here.
+    os.environ["COCKPIT_DATABASE_URL"] = engine.url.render_as_string(hide_password=False)
+    if settings.is_sqlite and engine.url.database:
+        os.environ["COCKPIT_DATABASE_URL"] = f"sqlite:///{Path(engine.url.database).resolve()}"
+    os.chdir(APP_FILE.parent)
+    command = [sys.executable, "-m", "streamlit", "run", str(APP_FILE), "--server.port", str(port)]
     if args.headless:
         command += ["--server.headless", "true"]
-    _say(f"Fachkräfte-Cockpit: http://localhost:{args.port}")
+    _say(f"Fachkräfte-Cockpit: http://localhost:{port}")
     os.execv(sys.executable, command)  # noqa: S606  (replaces this process with the Streamlit server)
     return 0  # pragma: no cover
 
@@ -153,14 +164,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="Datenbank migrieren, bei Bedarf Demodaten laden und die App starten")
-    run.add_argument("--port", type=int, default=int(os.environ.get("COCKPIT_PORT", "8501")))
+    run.add_argument("--port", type=int, help="Port (Standard: COCKPIT_PORT oder 8501)")
     run.add_argument("--headless", action="store_true", help="keinen Browser öffnen")
     run.add_argument("--no-seed", action="store_true", help="leere Datenbank nicht mit Demodaten füllen")
     run.set_defaults(handler=cmd_run)
 
     db = sub.add_parser("db", help="Datenbankschema verwalten (Alembic)")
     db.add_argument("action", choices=["upgrade", "downgrade", "current"])
-    db.add_argument("revision", nargs="?", help="Ziel-Revision (upgrade: head, downgrade: base)")
+    db.add_argument("revision", nargs="?", help="Ziel-Revision (upgrade: Standard head; downgrade: Pflicht, z. B. -1)")
     db.set_defaults(handler=cmd_db)
 
     seed = sub.add_parser("seed", help="Demo-Bündnisse laden (idempotent)")

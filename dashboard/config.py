@@ -29,6 +29,7 @@ class Settings:
     cache_ttl_seconds: int
     cache_max_entries: int
     default_alliance: str
+    port: int
 
     @property
     def is_sqlite(self) -> bool:
@@ -68,4 +69,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         cache_ttl_seconds=_int_setting(env, "COCKPIT_CACHE_TTL", 600),
         cache_max_entries=_int_setting(env, "COCKPIT_CACHE_MAX_ENTRIES", 64),
         default_alliance=env.get("COCKPIT_DEFAULT_ALLIANCE") or "suedostniedersachsen",
+        port=_int_setting(env, "COCKPIT_PORT", 8501),
     )

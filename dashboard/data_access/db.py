@@ -69,7 +69,12 @@ def make_engine(url: str, setting: str = "COCKPIT_DATABASE_URL") -> Engine:
         event.listen(engine, "connect", _enable_sqlite_pragmas)
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(url, pool_pre_ping=True, pool_size=5, connect_args={"connect_timeout": 5})
+        try:
+            return create_engine(url, pool_pre_ping=True, pool_size=5, connect_args={"connect_timeout": 5})
+        except ModuleNotFoundError as exc:
+            raise ConfigError(
+                setting, f"Datenbanktreiber {exc.name!r} fehlt; verwenden Sie postgresql:// (psycopg 3)"
+            ) from None
     raise ConfigError(
         setting,
         f"nicht unterstützte Datenbank {parsed.get_backend_name()!r}; erlaubt sind sqlite und postgresql",

@@ -47,7 +47,12 @@ class Tracked(SQLModel):
 
     version: int = Field(default=1, nullable=False, sa_column_kwargs={"server_default": text("1")})
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True), nullable=False)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True), nullable=False)
+    updated_at: datetime = Field(
+        default_factory=utcnow,
+        sa_type=DateTime(timezone=True),
+        nullable=False,
+        sa_column_kwargs={"onupdate": utcnow},
+    )
 
 
 class Region(Tracked, table=True):

@@ -26,7 +26,8 @@ class PermissionDenied(Exception):
 class Scope:
     """Who is asking: hashable, so cached loaders can key on it.
 
-    ``alliance_ids`` None means every alliance (admin); otherwise the alliances the user belongs to.
+    ``alliance_ids`` None means every alliance, and only for admins (fail closed: any other role with
+    None reads nothing); otherwise the alliances the user belongs to.
     """
 
     user: str
@@ -40,8 +41,12 @@ class Scope:
     ) -> Scope:
         return cls(user=user, role=role, alliance_ids=frozenset(alliance_ids), organisation_id=organisation_id)
 
+    @property
+    def reads_all_alliances(self) -> bool:
+        return self.alliance_ids is None and self.role == Role.ADMIN
+
     def can_read_alliance(self, alliance_id: int) -> bool:
-        return self.alliance_ids is None or alliance_id in self.alliance_ids
+        return self.reads_all_alliances or (self.alliance_ids is not None and alliance_id in self.alliance_ids)
 
     def require_alliance(self, alliance_id: int) -> None:
         if not self.can_read_alliance(alliance_id):
@@ -49,9 +54,9 @@ class Scope:
 
     def alliance_filter(self, column: ColumnElement[Any] | Mapped[Any]) -> ColumnElement[bool]:
         """A WHERE clause restricting a query to the alliances this scope may read."""
-        if self.alliance_ids is None:
+        if self.reads_all_alliances:
             return true()
-        return column.in_(sorted(self.alliance_ids))
+        return column.in_(sorted(self.alliance_ids or ()))
 
 
 # Until sign-in exists (accounts-and-roles issue), the app and CLI act with this full-access scope.

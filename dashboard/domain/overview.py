@@ -54,16 +54,16 @@ def first_of(day: date) -> date:
     return day.replace(day=1)
 
 
-def _month_index(frame: pl.DataFrame) -> pl.Expr:
-    return pl.date(pl.col("year"), pl.col("month"), 1)
+def _month_index() -> pl.Expr:
+    return pl.col("entry_date").dt.truncate("1mo")
 
 
 def overview_kpis(budget: pl.DataFrame, flows: pl.DataFrame, as_of: date) -> OverviewKpis:
-    """Budget, committed and disbursed money up to and including the month of ``as_of``.
+    """Budget, committed and disbursed money booked up to and including ``as_of``.
 
-    ``budget``: fund, year, planned_cents; ``flows``: year, month, kind, amount_cents (monthly sums).
+    ``budget``: fund, year, planned_cents; ``flows``: entry_date, kind, amount_cents (daily sums).
     """
-    upto = flows.filter(_month_index(flows) <= pl.date(as_of.year, as_of.month, 1))
+    upto = flows.filter(pl.col("entry_date") <= as_of)
     totals = upto.group_by("kind").agg(pl.col("amount_cents").sum())
     by_kind = dict(zip(totals["kind"].to_list(), totals["amount_cents"].to_list(), strict=True))
     return OverviewKpis(
@@ -77,14 +77,16 @@ def overview_kpis(budget: pl.DataFrame, flows: pl.DataFrame, as_of: date) -> Ove
 def cumulative_flows(budget: pl.DataFrame, flows: pl.DataFrame, period_start: date, period_end: date) -> pl.DataFrame:
     """Month by month: cumulative committed and disbursed cents and the cumulative planned budget.
 
-    The months span the funding period and any month with entries outside it, so early or late
-    entries stay visible. The planned budget of a year counts from that year's first month.
+    The months span the funding period, any month with entries and any budget year outside it, so
+    early or late money stays visible. The planned budget of a year counts from that year's first month.
     """
-    months_with_entries = flows.select(_month_index(flows).alias("month"))["month"].to_list()
-    first = min([first_of(period_start), *months_with_entries])
-    last = max([first_of(period_end), *months_with_entries])
+    months_with_entries = flows.select(_month_index().alias("month"))["month"].to_list()
+    budget_months = [date(int(year), 1, 1) for year in budget["year"].unique().to_list()]
+    budget_ends = [date(int(year), 12, 1) for year in budget["year"].unique().to_list()]
+    first = min([first_of(period_start), *months_with_entries, *budget_months])
+    last = max([first_of(period_end), *months_with_entries, *budget_ends])
     calendar = pl.DataFrame({"month": pl.date_range(first, last, interval="1mo", eager=True)})
-    monthly = flows.with_columns(_month_index(flows).alias("month")).pivot(
+    monthly = flows.select(_month_index().alias("month"), "kind", "amount_cents").pivot(
         on="kind", index="month", values="amount_cents", aggregate_function="sum"
     )
     for kind in EntryKind:
@@ -112,10 +114,10 @@ def cumulative_flows(budget: pl.DataFrame, flows: pl.DataFrame, period_start: da
 
 
 def flows_outside_period(flows: pl.DataFrame, period_start: date, period_end: date) -> pl.DataFrame:
-    """Money booked in months before the period's first or after its last month, per kind (shown, not dropped)."""
-    month = _month_index(flows)
+    """Money booked before the period's first or after its last day, per kind (shown, not dropped)."""
+    day = pl.col("entry_date")
     return (
-        flows.filter((month < first_of(period_start)) | (month > first_of(period_end)))
+        flows.filter((day < period_start) | (day > period_end))
         .group_by("kind")
         .agg(pl.col("amount_cents").sum())
         .sort("kind")

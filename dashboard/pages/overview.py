@@ -17,17 +17,20 @@ from dashboard.i18n import formats, t
 from dashboard.ui.context import page_context
 from dashboard.ui.facts import alliance_facts, partner_table
 from dashboard.ui.kpis import kpi_row
+from dashboard.ui.text import plain
 
 ctx = page_context()
 lang, alliance = ctx.language, ctx.alliance
 start, end = alliance["period_start"], alliance["period_end"]
 
-st.title(alliance["name"])
+st.title(plain(alliance["name"]))
 heading, picker = st.columns([4, 1], vertical_alignment="bottom")
-heading.caption(f"{alliance['programme']} · {t('overview.period', lang)} {formats.period(start, end, lang)}")
+heading.caption(f"{plain(alliance['programme'])} · {t('overview.period', lang)} {formats.period(start, end, lang)}")
 as_of = picker.date_input(
     t("overview.as_of", lang),
     value=today(),
+    min_value=min(start, today()),
+    max_value=max(end, today()),
     key="as_of",
     format="DD.MM.YYYY",
     help=t("overview.as_of_help", lang),
@@ -38,7 +41,7 @@ kpi_row(kpis, time_elapsed_share(start, end, as_of), lang)
 
 st.subheader(t("overview.flows_title", lang))
 flows = cumulative_flows(data.budget, data.flows, start, end)
-if flows["committed_cents"].max() == 0 and flows["budget_cents"].max() == 0:
+if not any(flows[column].max() for column in ("committed_cents", "disbursed_cents", "budget_cents")):
     st.info(t("overview.no_money", lang), icon=":material/info:")
 else:
     st.plotly_chart(cumulative_flows_figure(flows, start, end, as_of, lang), key="flows_chart")

@@ -26,11 +26,12 @@ from dashboard.ui.project_filters import (
     selected_points,
 )
 from dashboard.ui.project_table import download_buttons, project_table
+from dashboard.ui.text import plain
 
 ctx = page_context()
 lang, alliance = ctx.language, ctx.alliance
 st.title(t("projects.title", lang))
-st.caption(alliance["name"])
+st.caption(plain(alliance["name"]))
 
 master = cache.overview_data(ctx.settings, ctx.scope, ctx.alliance_id)
 options = filter_options(master.topics, master.members, master.regions)
@@ -76,8 +77,8 @@ selection = chart_selection(selected_points(bar_figure, bar_event), selected_poi
 shown = apply_selection(filtered, selection)
 if not selection.is_empty():
     note, clear = st.columns([5, 1], vertical_alignment="center")
-    picked = [f"{topic} · {t(f'status.{status}', lang)}" for topic, status in selection.bars]
-    picked += shown.filter(shown["id"].is_in(list(selection.project_ids)))["title"].to_list()
+    picked = [f"{plain(topic)} · {t(f'status.{status}', lang)}" for topic, status in selection.bars]
+    picked += [plain(title) for title in shown.filter(shown["id"].is_in(list(selection.project_ids)))["title"]]
     note.info(t("projects.selection", lang, items=" | ".join(picked)), icon=":material/ads_click:")
     clear.button(t("projects.clear_selection", lang), on_click=clear_chart_selection, key="clear_selection")
 

@@ -8,6 +8,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard.i18n import formats, label, t
+from dashboard.ui.text import plain
 
 
 def alliance_facts(alliance: dict[str, Any], regions: pl.DataFrame, topics: pl.DataFrame, language: str) -> None:
@@ -22,7 +23,7 @@ def alliance_facts(alliance: dict[str, Any], regions: pl.DataFrame, topics: pl.D
             st.text(alliance["office"])
         st.markdown(f"**{t('facts.topics', language)}**")
         st.text("\n".join(f"• {name}" for name in topics["name"].to_list()) or "–")
-        st.caption(t("facts.source", language, source=alliance["source"]))
+        st.caption(t("facts.source", language, source=plain(alliance["source"])))
     with right:
         st.markdown(f"**{t('facts.region', language, count=regions.height)}**")
         st.dataframe(

@@ -11,6 +11,7 @@ from dashboard.cache import ProjectDetailData
 from dashboard.charts.overview import cumulative_flows_figure
 from dashboard.domain.overview import cumulative_flows, today
 from dashboard.i18n import formats, label, t
+from dashboard.ui.text import plain
 
 
 def _listing(values: list[str]) -> str:
@@ -20,7 +21,7 @@ def _listing(values: list[str]) -> str:
 def project_detail(project: dict[str, Any], data: ProjectDetailData, language: str) -> None:
     """Everything about the selected project; user text is shown as plain text, never as HTML."""
     with st.container(border=True):
-        st.subheader(project["title"])
+        st.subheader(plain(project["title"]))
         period = (
             formats.period(project["start_date"], project["end_date"], language)
             if project["start_date"] and project["end_date"]

@@ -20,8 +20,8 @@ def german_euro(value: Decimal) -> str:
     return f"{whole.replace(',', '.')},{cents}{NBSP}€"
 
 
-def expected_kpis(url: str, slug: str) -> dict[str, str]:
-    """Budget, committed, disbursed and free money of an alliance, summed from the raw rows."""
+def expected_kpis(url: str, slug: str, as_of: date | None = None) -> dict[str, str]:
+    """Budget, committed, disbursed and free money of an alliance (booked up to ``as_of``), from the raw rows."""
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
     with engine.connect() as connection:
         budget = sum(
@@ -40,8 +40,10 @@ def expected_kpis(url: str, slug: str) -> dict[str, str]:
             {"s": slug},
         )
         for kind, amount, entry_date in rows:
-            assert date.fromisoformat(str(entry_date)[:10]) <= date.today()  # all within the default Stichtag
-            sums[kind] += Decimal(str(amount)).quantize(Decimal("0.01"))
+            booked = date.fromisoformat(str(entry_date)[:10])
+            assert booked <= date.today()  # all within the default Stichtag
+            if as_of is None or booked <= as_of:
+                sums[kind] += Decimal(str(amount)).quantize(Decimal("0.01"))
     engine.dispose()
     return {
         "Virtuelles Budget": german_euro(budget),
@@ -97,11 +99,26 @@ def test_url_parameter_opens_the_same_alliance(seeded_url: str, app_for: Callabl
     assert exact_amounts(app)["Virtuelles Budget"] == f"85.000,00{NBSP}€"
 
 
-def test_reference_date_within_the_period(seeded_url: str, app_for: Callable[..., AppTest]) -> None:
+def test_reference_date_counts_money_booked_until_that_day(seeded_url: str, app_for: Callable[..., AppTest]) -> None:
+    as_of = date(2020, 3, 4)
     app = app_for(seeded_url).run()
-    app.date_input(key="as_of").set_value(date(2018, 6, 30)).run()
-    assert exact_amounts(app)["Bewilligt"] == f"0,00{NBSP}€"  # nothing before the period started
-    assert metrics(app)["Mittelabfluss"] == f"0,0{NBSP}%"
+    app.date_input(key="as_of").set_value(as_of).run()
+    assert not app.exception
+
+    expected = expected_kpis(seeded_url, "suedostniedersachsen", as_of)
+    assert exact_amounts(app) == expected
+    # absorption = disbursed / budget, compared with the elapsed share of 01.01.2019–31.12.2021
+    budget, disbursed = Decimal("1400000.00"), _euros(expected["Ausgezahlt"])
+    absorption = disbursed / budget
+    elapsed = Decimal((as_of - date(2019, 1, 1)).days + 1) / Decimal((date(2021, 12, 31) - date(2019, 1, 1)).days + 1)
+    tile = next(m for m in app.metric if m.label == "Mittelabfluss")
+    assert tile.value == f"{absorption * 100:.1f}".replace(".", ",") + f"{NBSP}%"
+    points = f"{(absorption - elapsed) * 100:.1f}".replace(".", ",")
+    assert tile.delta == f"{points} Pp."
+
+
+def _euros(text: str) -> Decimal:
+    return Decimal(text.removesuffix(f"{NBSP}€").replace(".", "").replace(",", "."))
 
 
 def test_english_ui(seeded_url: str, app_for: Callable[..., AppTest]) -> None:
@@ -127,3 +144,12 @@ def test_bad_configuration_shows_one_message(app_for: Callable[..., AppTest], mo
     app = app_for("postgresql://nobody@127.0.0.1:1/nothing").run()
     assert not app.exception
     assert "COCKPIT_DATABASE_URL" in app.error[0].value
+
+
+def test_bad_cache_setting_shows_one_message(
+    seeded_url: str, app_for: Callable[..., AppTest], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COCKPIT_CACHE_TTL", "zehn")
+    app = app_for(seeded_url).run()
+    assert not app.exception
+    assert "COCKPIT_CACHE_TTL" in app.error[0].value

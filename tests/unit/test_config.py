@@ -30,6 +30,7 @@ def test_cockpit_database_url_wins_over_database_url() -> None:
         ({"COCKPIT_CACHE_TTL": "ten"}, "COCKPIT_CACHE_TTL"),
         ({"COCKPIT_CACHE_MAX_ENTRIES": "0"}, "COCKPIT_CACHE_MAX_ENTRIES"),
         ({"COCKPIT_LANGUAGE": "fr"}, "COCKPIT_LANGUAGE"),
+        ({"COCKPIT_PORT": "abc"}, "COCKPIT_PORT"),
     ],
 )
 def test_bad_values_name_the_setting(env: dict[str, str], setting: str) -> None:
@@ -71,6 +72,8 @@ def test_invalid_url_and_unsupported_backend() -> None:
         make_engine("not a url")
     with pytest.raises(ConfigError, match="mysql"):
         make_engine("mysql://x/y")
+    with pytest.raises(ConfigError, match="psycopg2"):
+        make_engine("postgresql+psycopg2://x@127.0.0.1/y")
 
 
 @pytest.mark.parametrize(
@@ -78,6 +81,7 @@ def test_invalid_url_and_unsupported_backend() -> None:
     [
         ({"COCKPIT_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/nothing"}, "COCKPIT_DATABASE_URL"),
         ({"COCKPIT_DATA_DIR": "/proc/cockpit-cannot-be-here"}, "COCKPIT_DATA_DIR"),
+        ({"COCKPIT_PORT": "abc"}, "COCKPIT_PORT"),
     ],
 )
 def test_cli_reports_bad_configuration_in_one_line(env: dict[str, str], setting: str) -> None:

@@ -129,7 +129,10 @@ def test_cli_rejects_an_unknown_alliance(seeded_url: str, tmp_path: Path) -> Non
     env = {k: v for k, v in os.environ.items() if not k.startswith("COCKPIT_")}
     env["COCKPIT_DATABASE_URL"] = seeded_url
     result = subprocess.run(
-        [sys.executable, "-m", "dashboard.cli", "export", "projects", "--alliance", "gibtsnicht", "--out", str(tmp_path / "x")],
+        [
+            sys.executable, "-m", "dashboard.cli", "export", "projects",
+            "--alliance", "gibtsnicht", "--out", str(tmp_path / "x"),
+        ],
         env=env, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert result.returncode == 2

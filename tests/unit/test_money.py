@@ -55,7 +55,7 @@ def test_thousand_ten_cent_entries_sum_to_exactly_one_hundred_euro(migrated_engi
     assert total == 10_000
     assert cents_to_decimal(total) == Decimal("100.00")
 
-    flows = queries.financial_flows_by_month(migrated_engine, DEMO_SCOPE, alliance_id)
+    flows = queries.financial_flows_by_day(migrated_engine, DEMO_SCOPE, alliance_id)
     kpis = overview_kpis(
         queries.budget_by_fund_year(migrated_engine, DEMO_SCOPE, alliance_id), flows, date(2024, 12, 31)
     )

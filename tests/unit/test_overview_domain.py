@@ -20,20 +20,22 @@ BUDGET = pl.DataFrame(
 )
 FLOWS = pl.DataFrame(
     {
-        "year": [2024, 2024, 2025, 2026],
-        "month": [2, 6, 3, 2],
+        "entry_date": [date(2024, 2, 10), date(2024, 6, 15), date(2025, 3, 20), date(2026, 2, 1)],
         "kind": ["commitment", "disbursement", "disbursement", "disbursement"],
         "amount_cents": [250_00, 40_00, 60_00, 10_00],
     },
-    schema={"year": pl.Int32, "month": pl.Int8, "kind": pl.String, "amount_cents": pl.Int64},
+    schema={"entry_date": pl.Date, "kind": pl.String, "amount_cents": pl.Int64},
 )
 
 
-def test_kpis_count_money_up_to_the_month_of_the_reference_date() -> None:
-    kpis = overview_kpis(BUDGET, FLOWS, date(2025, 3, 1))
+def test_kpis_count_money_booked_up_to_the_reference_day() -> None:
+    kpis = overview_kpis(BUDGET, FLOWS, date(2025, 3, 20))
     assert (kpis.budget_cents, kpis.committed_cents, kpis.disbursed_cents) == (350_00, 250_00, 100_00)
     assert kpis.free_cents == 100_00
     assert kpis.absorption_share == 100 / 350
+    # the day before a booking does not include it, even within the same month
+    day_before = overview_kpis(BUDGET, FLOWS, date(2025, 3, 19))
+    assert day_before.disbursed_cents == 40_00
     early = overview_kpis(BUDGET, FLOWS, date(2024, 5, 31))
     assert (early.committed_cents, early.disbursed_cents) == (250_00, 0)
 
@@ -64,6 +66,16 @@ def test_cumulative_flows_span_the_period_and_late_entries() -> None:
     assert by_month[date(2026, 2, 1)]["outside_period"] is True
     assert by_month[date(2025, 12, 1)]["outside_period"] is False
     assert frame["committed_cents"].is_sorted() and frame["disbursed_cents"].is_sorted()
+
+
+def test_budget_years_outside_the_period_stay_on_the_line() -> None:
+    late_budget = pl.DataFrame(
+        {"fund": ["esf"], "year": [2027], "planned_cents": [70_00]},
+        schema={"fund": pl.String, "year": pl.Int32, "planned_cents": pl.Int64},
+    )
+    frame = cumulative_flows(pl.concat([BUDGET, late_budget]), FLOWS, date(2024, 1, 1), date(2025, 12, 31))
+    assert frame["month"][-1] == date(2027, 12, 1)
+    assert frame["budget_cents"][-1] == 420_00
 
 
 def test_flows_outside_period_are_reported_not_dropped() -> None:

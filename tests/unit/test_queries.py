@@ -54,7 +54,7 @@ def test_flows_equal_the_raw_entries(seeded_engine: Engine, slug: str) -> None:
     expected: dict[str, Decimal] = {}
     for kind, amount in rows:
         expected[kind] = expected.get(kind, Decimal(0)) + Decimal(str(amount)).quantize(Decimal("0.01"))
-    flows = queries.financial_flows_by_month(seeded_engine, DEMO_SCOPE, alliance_id)
+    flows = queries.financial_flows_by_day(seeded_engine, DEMO_SCOPE, alliance_id)
     totals = {kind: sum(flows.filter(kind=kind)["amount_cents"]) for kind in expected}
     assert totals == {kind: decimal_to_cents(value) for kind, value in expected.items()}
 
@@ -101,7 +101,7 @@ def test_scope_limits_every_query(seeded_engine: Engine) -> None:
         queries.topics,
         queries.project_status_counts,
         queries.budget_by_fund_year,
-        queries.financial_flows_by_month,
+        queries.financial_flows_by_day,
     ):
         with pytest.raises(PermissionDenied):
             query(seeded_engine, scope, harz)
@@ -113,3 +113,13 @@ def test_empty_results_keep_their_schema(seeded_engine: Engine) -> None:
     frame = queries.alliances(seeded_engine, nobody)
     assert frame.is_empty()
     assert frame.columns[:3] == ["id", "slug", "name"]
+
+
+def test_scope_fails_closed_for_non_admins_without_alliances(seeded_engine: Engine) -> None:
+    son = _alliance_id(seeded_engine, "suedostniedersachsen")
+    for role in (Role.SPEAKER, Role.MEMBER, Role.LIAISON):
+        scope = Scope(user="x", role=role)  # no alliances given
+        assert queries.alliances(seeded_engine, scope).is_empty()
+        with pytest.raises(PermissionDenied):
+            queries.members(seeded_engine, scope, son)
+    assert not queries.members(seeded_engine, Scope(user="root", role=Role.ADMIN), son).is_empty()

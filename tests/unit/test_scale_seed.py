@@ -19,7 +19,7 @@ from dashboard.config import ConfigError
 from dashboard.data_access.db import make_engine
 from seeds.scale import SMALL, seed_scale
 
-POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+POSTGRES_URL = os.environ.get("COCKPIT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 SPEC_COUNTS = {
     "alliance": SMALL.alliances,
