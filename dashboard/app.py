@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
@@ -13,6 +15,8 @@ from dashboard.ui.context import PageContext, set_page_context
 from dashboard.ui.url_state import seed_from_url, write_to_url
 
 PAGES_DIR = "dashboard/pages"
+# A local icon: a :material/…: page icon would make every browser fetch it from Google's font servers.
+FAVICON = str(Path(__file__).resolve().parent / "assets" / "favicon.png")
 
 
 def _language(default: str, area: DeltaGenerator) -> str:
@@ -39,7 +43,7 @@ def _alliance_picker(
 
 
 def main() -> None:
-    st.set_page_config(page_title="Fachkräfte-Cockpit", page_icon=":material/groups:", layout="wide")
+    st.set_page_config(page_title="Fachkräfte-Cockpit", page_icon=FAVICON, layout="wide")
     try:
         settings = load_settings()
     except ConfigError as exc:

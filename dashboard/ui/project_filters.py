@@ -69,22 +69,29 @@ def project_filter_bar(options: FilterOptions, language: str) -> ProjectFilter:
     seed_text_from_url(TEXT_KEY)
 
     first, second = st.columns(3), st.columns([1, 1, 1, 1, 1])
-    first[0].multiselect(t("projects.filter.topic", language), options.topics, key="thema")
+    everything = t("projects.filter.all", language)
+    first[0].multiselect(t("projects.filter.topic", language), options.topics, key="thema", placeholder=everything)
     first[1].multiselect(
         t("projects.filter.status", language),
         statuses,
         key="status",
+        placeholder=everything,
         format_func=lambda c: label("status", c, language),
     )
-    first[2].multiselect(t("projects.filter.member", language), options.members, key="partner")
+    first[2].multiselect(t("projects.filter.member", language), options.members, key="partner", placeholder=everything)
     second[0].multiselect(
         t("projects.filter.region", language),
         list(options.regions),
         key="kreis",
+        placeholder=everything,
         format_func=options.regions.__getitem__,
     )
     second[1].multiselect(
-        t("projects.filter.fund", language), funds, key="fonds", format_func=lambda c: label("fund", c, language)
+        t("projects.filter.fund", language),
+        funds,
+        key="fonds",
+        placeholder=everything,
+        format_func=lambda c: label("fund", c, language),
     )
     second[2].date_input(t("projects.filter.from", language), key="von", format="DD.MM.YYYY")
     second[3].date_input(t("projects.filter.to", language), key="bis", format="DD.MM.YYYY")

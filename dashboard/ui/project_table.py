@@ -68,7 +68,7 @@ def download_buttons(projects: pl.DataFrame, alliance_name: str, filters: list[s
     stand = t("export.as_of", language, date=formats.day(today(), language))
     notes = (stand, t("export.filters", language, filters="; ".join(filters) or t("export.no_filters", language)))
     title = t("export.projects_title", language, alliance=alliance_name)
-    csv_col, xlsx_col, _ = st.columns([1, 1, 4])
+    csv_col, xlsx_col, _ = st.columns([1, 1, 2])
     csv_col.download_button(
         t("export.csv", language),
         data=projects_csv(projects, language),

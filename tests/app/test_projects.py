@@ -72,7 +72,9 @@ def test_url_parameters_select_the_filters(seeded_url: str, app_for: Callable[..
     assert app.multiselect(key="kreis").value == ["03153"]
     assert app.multiselect(key="status").value == ["abgeschlossen"]
     assert shown(app) == expected(
-        lambda p: "Rekrutierung und Matching" in p["topics"] and "03153" in p["regions"] and p["status"] == "abgeschlossen"
+        lambda p: (
+            "Rekrutierung und Matching" in p["topics"] and "03153" in p["regions"] and p["status"] == "abgeschlossen"
+        )
     )
 
 

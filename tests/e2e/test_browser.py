@@ -1,0 +1,79 @@
+"""Real browser (Playwright + Debian's Chromium) against `cockpit run`: a shared link, a chart click, the detail."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from seeds.loader import read_seed_file
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing; .ci/run installs Debian's chromium")
+        pytest.skip("Chromium not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+def _metric(page, label: str) -> str:  # type: ignore[no-untyped-def]
+    tile = page.locator("[data-testid='stMetric']", has_text=label).first
+    return str(tile.locator("[data-testid='stMetricValue']").inner_text()).strip()
+
+
+def test_shared_link_chart_click_filters_the_table(server: tuple[str, Path], browser) -> None:  # type: ignore[no-untyped-def]
+    base, _ = server
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1440, "height": 1800}, locale="de-DE")
+    errors: list[str] = []
+    # Streamlit probes /<page>/_stcore/… while it finds its base path; those 404s are not errors of ours.
+    page.on(
+        "response",
+        lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 and "/_stcore/" not in r.url else None,
+    )
+    page.on("requestfailed", lambda r: errors.append(f"failed {r.url}"))
+    page.on(
+        "console",
+        lambda m: errors.append(m.text) if m.type == "error" and "Failed to load resource" not in m.text else None,
+    )
+    topic = "Rekrutierung und Matching"
+    page.goto(f"{base}/projekte?alliance=suedostniedersachsen&thema={quote(topic)}")
+    page.wait_for_selector("[data-testid='stMetric']", timeout=60_000)
+    page.get_by_text(topic).first.wait_for()
+    son = next(a for a in read_seed_file("alliances.yaml")["alliances"] if a["slug"] == "suedostniedersachsen")
+    assert _metric(page, "Projekte") == str(sum(topic in p["topics"] for p in son["projects"]))
+
+    # Click the "Abgeschlossen" segment of the topic's bar: the table narrows to that bar's projects.
+    bars = page.locator(".js-plotly-plot").first.locator(".barlayer .trace .point path")
+    bars.first.wait_for()
+    page.wait_for_timeout(500)
+    count_before = _metric(page, "Projekte")
+    bars.nth(0).click(force=True)
+    page.get_by_text("Auswahl aus den Diagrammen").wait_for(timeout=30_000)
+    page.wait_for_timeout(1000)
+    count_after = _metric(page, "Projekte")
+    assert int(count_after) < int(count_before)
+    page.screenshot(path=str(ARTIFACTS / "projekte-auswahl.png"), full_page=True)
+
+    page.get_by_role("button", name="Auswahl aufheben").click()
+    page.get_by_text("Auswahl aus den Diagrammen").wait_for(state="detached", timeout=30_000)
+    assert _metric(page, "Projekte") == count_before
+    assert re.search(r"thema=Rekrutierung", page.url)
+    assert errors == []  # no console errors and no request leaves the machine
+    page.close()
