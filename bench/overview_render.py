@@ -7,20 +7,12 @@ Prints p50/p95 in milliseconds. Not part of the test suite: timings depend on th
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 from datetime import date
-from pathlib import Path
 
 import streamlit as st
 from streamlit.testing.v1 import AppTest
-
-APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+from timing import APP, report
 
 
 def main() -> None:
@@ -41,8 +33,7 @@ def main() -> None:
         app.date_input(key="as_of").set_value(date(2024, 6, 30)).run()
         warm.append((time.perf_counter() - started) * 1000)
     for name, values in (("first render (cold caches)", cold), ("rerun after Stichtag change", warm)):
-        p50, p95 = statistics.median(values), percentile(values, 0.95)
-        print(f"{name:30} p50 {p50:7.0f} ms   p95 {p95:7.0f} ms   (n={len(values)})")
+        report(name, values)
 
 
 if __name__ == "__main__":

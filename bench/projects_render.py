@@ -7,19 +7,11 @@ Prints p50/p95 in milliseconds. Not part of the test suite: timings depend on th
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
-from pathlib import Path
 
 import streamlit as st
 from streamlit.testing.v1 import AppTest
-
-APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+from timing import APP, report
 
 
 def main() -> None:
@@ -46,8 +38,7 @@ def main() -> None:
     projects = app.metric[0].value
     print(f"alliance {args.alliance}: {projects} projects after the last filter")
     for name, values in (("first render (cold caches)", cold), ("rerun after a filter change", warm)):
-        p50, p95 = statistics.median(values), percentile(values, 0.95)
-        print(f"{name:30} p50 {p50:7.0f} ms   p95 {p95:7.0f} ms   (n={len(values)})")
+        report(name, values)
 
 
 if __name__ == "__main__":
