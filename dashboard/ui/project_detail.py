@@ -77,11 +77,12 @@ def project_detail(project: dict[str, Any], data: ProjectDetailData, language: s
                 st.caption(t("projects.detail.no_values", language))
             else:
                 st.dataframe(
+                    # Value first: indicator names are long and would push it out of view.
                     data.latest.select(
-                        pl.col("name").alias(t("col.indicator", language)),
                         pl.col("value").alias(t("col.value", language)),
                         pl.col("unit").alias(t("col.unit", language)),
                         pl.col("period_end").alias(t("col.as_of", language)),
+                        pl.col("name").alias(t("col.indicator", language)),
                     ),
                     hide_index=True,
                     column_config={
