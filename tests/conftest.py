@@ -33,26 +33,28 @@ def _postgres_or_skip() -> Engine:
     return admin
 
 
-def _new_database_url(backend: str, directory: Path) -> Iterator[str]:
+def new_database_url(backend: str, directory: Path) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{directory / 'cockpit.sqlite3'}"
         return
     admin = _postgres_or_skip()
     name = f"cockpit_test_{uuid.uuid4().hex[:12]}"
+    # DDL identifiers cannot be bound parameters; quote the generated name through the dialect.
+    quoted = admin.dialect.identifier_preparer.quote(name)
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        connection.execute(text("CREATE DATABASE " + quoted))
     try:
         yield admin.url.set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text("DROP DATABASE IF EXISTS " + quoted + " WITH (FORCE)"))
         admin.dispose()
 
 
 @pytest.fixture(params=BACKENDS)
 def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """URL of a new, empty database on each backend."""
-    yield from _new_database_url(request.param, tmp_path)
+    yield from new_database_url(request.param, tmp_path)
 
 
 @pytest.fixture
@@ -71,7 +73,7 @@ def migrated_engine(empty_engine: Engine) -> Engine:
 @pytest.fixture(scope="session", params=BACKENDS)
 def seeded_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated database with the demo alliances, shared read-only by the tests of a session."""
-    for url in _new_database_url(request.param, tmp_path_factory.mktemp(request.param)):
+    for url in new_database_url(request.param, tmp_path_factory.mktemp(request.param)):
         engine = make_engine(url)
         migrations.upgrade(engine)
         seed_demo(engine)

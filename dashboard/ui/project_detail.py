@@ -18,6 +18,14 @@ def _listing(values: list[str]) -> str:
     return "\n".join(f"• {value}" for value in values) or "–"
 
 
+def _table_or_note(heading: str, frame: pl.DataFrame, empty_note: str, column_config: dict[str, Any]) -> None:
+    st.markdown(f"**{heading}**")
+    if frame.is_empty():
+        st.caption(empty_note)
+    else:
+        st.dataframe(frame, hide_index=True, column_config=column_config)
+
+
 def project_detail(project: dict[str, Any], data: ProjectDetailData, language: str) -> None:
     """Everything about the selected project; user text is shown as plain text, never as HTML."""
     with st.container(border=True):
@@ -58,38 +66,32 @@ def project_detail(project: dict[str, Any], data: ProjectDetailData, language: s
 
         targets, values = st.columns(2)
         with targets:
-            st.markdown(f"**{t('projects.detail.targets', language)}**")
-            if data.targets.is_empty():
-                st.caption(t("projects.detail.no_targets", language))
-            else:
-                st.dataframe(
-                    data.targets.select(
-                        pl.col("name").alias(t("col.indicator", language)),
-                        pl.col("target_value").alias(t("col.target", language)),
-                        pl.col("due_date").alias(t("col.due", language)),
-                    ),
-                    hide_index=True,
-                    column_config={t("col.due", language): st.column_config.DateColumn(format="DD.MM.YYYY")},
-                )
+            _table_or_note(
+                t("projects.detail.targets", language),
+                data.targets.select(
+                    pl.col("name").alias(t("col.indicator", language)),
+                    pl.col("target_value").alias(t("col.target", language)),
+                    pl.col("due_date").alias(t("col.due", language)),
+                ),
+                t("projects.detail.no_targets", language),
+                {t("col.due", language): st.column_config.DateColumn(format="DD.MM.YYYY")},
+            )
         with values:
-            st.markdown(f"**{t('projects.detail.latest', language)}**")
-            if data.latest.is_empty():
-                st.caption(t("projects.detail.no_values", language))
-            else:
-                st.dataframe(
-                    # Value first: indicator names are long and would push it out of view.
-                    data.latest.select(
-                        pl.col("value").alias(t("col.value", language)),
-                        pl.col("unit").alias(t("col.unit", language)),
-                        pl.col("period_end").alias(t("col.as_of", language)),
-                        pl.col("name").alias(t("col.indicator", language)),
-                    ),
-                    hide_index=True,
-                    column_config={
-                        t("col.as_of", language): st.column_config.DateColumn(format="DD.MM.YYYY"),
-                        t("col.value", language): st.column_config.NumberColumn(format="localized"),
-                    },
-                )
+            _table_or_note(
+                t("projects.detail.latest", language),
+                # Value first: indicator names are long and would push it out of view.
+                data.latest.select(
+                    pl.col("value").alias(t("col.value", language)),
+                    pl.col("unit").alias(t("col.unit", language)),
+                    pl.col("period_end").alias(t("col.as_of", language)),
+                    pl.col("name").alias(t("col.indicator", language)),
+                ),
+                t("projects.detail.no_values", language),
+                {
+                    t("col.as_of", language): st.column_config.DateColumn(format="DD.MM.YYYY"),
+                    t("col.value", language): st.column_config.NumberColumn(format="localized"),
+                },
+            )
 
         st.markdown(f"**{t('projects.detail.assessment', language)}**")
         if data.assessments.is_empty():

@@ -71,7 +71,8 @@ def download_buttons(projects: pl.DataFrame, alliance_name: str, filters: list[s
     csv_col, xlsx_col, _ = st.columns([1, 1, 2])
     csv_col.download_button(
         t("export.csv", language),
-        data=projects_csv(projects, language),
+        # Callables: the files are built when the button is clicked, not on every rerun.
+        data=lambda: projects_csv(projects, language),
         file_name="projekte.csv",
         mime="text/csv",
         icon=":material/download:",
@@ -79,7 +80,7 @@ def download_buttons(projects: pl.DataFrame, alliance_name: str, filters: list[s
     )
     xlsx_col.download_button(
         t("export.xlsx", language),
-        data=projects_xlsx(projects, language, title=title, notes=notes),
+        data=lambda: projects_xlsx(projects, language, title=title, notes=notes),
         file_name="projekte.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/table:",

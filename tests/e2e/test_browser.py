@@ -40,7 +40,7 @@ def _metric(page, label: str) -> str:  # type: ignore[no-untyped-def]
 def test_shared_link_chart_click_filters_the_table(server: tuple[str, Path], browser) -> None:  # type: ignore[no-untyped-def]
     base, _ = server
     ARTIFACTS.mkdir(exist_ok=True)
-    page = browser.new_page(viewport={"width": 1440, "height": 1800}, locale="de-DE")
+    page = browser.new_page(viewport={"width": 1440, "height": 1800}, locale="de-DE", accept_downloads=True)
     errors: list[str] = []
     # Streamlit probes /<page>/_stcore/… while it finds its base path; those 404s are not errors of ours.
     page.on(
@@ -75,5 +75,10 @@ def test_shared_link_chart_click_filters_the_table(server: tuple[str, Path], bro
     page.get_by_text("Auswahl aus den Diagrammen").wait_for(state="detached", timeout=30_000)
     assert _metric(page, "Projekte") == count_before
     assert re.search(r"thema=Rekrutierung", page.url)
+
+    with page.expect_download(timeout=30_000) as download:
+        page.get_by_role("button", name="Excel herunterladen").click()
+    assert download.value.suggested_filename == "projekte.xlsx"
+    assert Path(download.value.path()).read_bytes()[:2] == b"PK"  # an XLSX is a ZIP container
     assert errors == []  # no console errors and no request leaves the machine
     page.close()

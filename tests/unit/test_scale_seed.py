@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -11,15 +9,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select, text
-from sqlalchemy.exc import OperationalError
 from sqlmodel import SQLModel
 
 import dashboard.data_access.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from dashboard.config import ConfigError
 from dashboard.data_access.db import make_engine
 from seeds.scale import SMALL, seed_scale
-
-POSTGRES_URL = os.environ.get("COCKPIT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+from tests.conftest import new_database_url
 
 SPEC_COUNTS = {
     "alliance": SMALL.alliances,
@@ -216,28 +211,12 @@ def test_uses_esf_indicators_when_present(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def postgres_engine() -> Iterator[Engine]:
-    """A fresh temporary database on the test server, dropped afterwards."""
-    admin = make_engine(POSTGRES_URL)
-    name = f"scale_seed_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            # identifiers cannot be bound parameters; the name is our own hex string
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except (OperationalError, ConfigError) as exc:
-        admin.dispose()
-        reason = f"PostgreSQL at {POSTGRES_URL} is unreachable: {str(exc).splitlines()[0]}"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    engine = make_engine(admin.url.set(database=name).render_as_string(hide_password=False))
-    try:
+def postgres_engine(tmp_path: Path) -> Iterator[Engine]:
+    """A fresh temporary database on the test server (shared helper of tests/conftest.py), dropped afterwards."""
+    for url in new_database_url("postgresql", tmp_path):
+        engine = make_engine(url)
         yield engine
-    finally:
         engine.dispose()
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.mark.postgres
