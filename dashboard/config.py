@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
+
+from dashboard.data_access.vocabulary import Fund
 
 DEFAULT_DATA_DIR = Path("data")
 SQLITE_FILE_NAME = "cockpit.sqlite3"
@@ -20,6 +23,34 @@ class ConfigError(Exception):
         self.setting = setting
 
 
+# Illustrative maximum grant rates (grant / total eligible cost) per fund; every programme sets its own,
+# so installations configure them with COCKPIT_MAX_GRANT_RATES (e.g. "esf=60,efre=40,land=80").
+DEFAULT_MAX_GRANT_RATES = "esf=60,efre=60,land=90,bund=90,eigenmittel=100"
+
+
+@dataclass(frozen=True)
+class FundRules:
+    """The funding rules behind the fund-use forecast and its risk flags (all from configuration).
+
+    Shares are fractions (0.25 = 25 %); ``max_grant_rates`` pairs fund codes with their maximum grant rate.
+    """
+
+    max_grant_rates: tuple[tuple[str, Decimal], ...] = ()
+    # A project is flagged when its disbursed share trails its schedule by more than this (0.25 = 25 points).
+    lag_threshold: float = 0.25
+    # Money budgeted for year N must flow by 31 December of N + n (the EU's n+3 rule), at the latest by the
+    # end of the funding period.
+    decommitment_years: int = 3
+    # An alliance or budget year is flagged when more than this share of its budget is expected to stay unused.
+    unused_threshold: float = 0.10
+    # Disbursements trail the costs they pay for (quarterly claims, checks): the pace compares payments on the
+    # Stichtag with the schedule this many days earlier.
+    payment_lag_days: int = 90
+
+    def max_grant_rate(self, fund: str) -> Decimal | None:
+        return dict(self.max_grant_rates).get(fund)
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -30,6 +61,7 @@ class Settings:
     cache_max_entries: int
     default_alliance: str
     port: int
+    fund_rules: FundRules = field(default_factory=FundRules)
 
     @property
     def is_sqlite(self) -> bool:
@@ -47,6 +79,51 @@ def _int_setting(env: Mapping[str, str], name: str, default: int) -> int:
     if value <= 0:
         raise ConfigError(name, f"muss größer als 0 sein, erhalten: {value}")
     return value
+
+
+def _percent_setting(env: Mapping[str, str], name: str, default: float, *, upper: float = 100) -> float:
+    """A percentage setting ("25" or "25,5") as a fraction."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw.replace(",", ".").rstrip("%").strip())
+    except ValueError:
+        raise ConfigError(name, f"erwartet eine Prozentzahl wie 25, erhalten: {raw!r}") from None
+    if not 0 <= value <= upper:
+        raise ConfigError(name, f"muss zwischen 0 und {upper:g} liegen, erhalten: {raw}")
+    return value / 100
+
+
+def _grant_rates(env: Mapping[str, str], funds: tuple[str, ...]) -> tuple[tuple[str, Decimal], ...]:
+    name = "COCKPIT_MAX_GRANT_RATES"
+    raw = env.get(name) or DEFAULT_MAX_GRANT_RATES
+    rates: dict[str, Decimal] = {}
+    for part in filter(None, (piece.strip() for piece in raw.split(","))):
+        fund, separator, number = part.partition("=")
+        fund = fund.strip().lower()
+        if not separator or fund not in funds:
+            raise ConfigError(name, f"erwartet fonds=prozent, z. B. esf=60; unbekannt: {part!r} (Fonds: {', '.join(funds)})")
+        try:
+            rate = Decimal(number.strip().replace(",", ".").rstrip("%").strip())
+        except InvalidOperation:
+            raise ConfigError(name, f"{fund}: {number.strip()!r} ist keine Prozentzahl") from None
+        if not 0 < rate <= 100:
+            raise ConfigError(name, f"{fund}: der Fördersatz muss über 0 und höchstens 100 % sein, erhalten: {rate}")
+        rates[fund] = rate / 100
+    return tuple(sorted(rates.items()))
+
+
+def load_fund_rules(env: Mapping[str, str]) -> FundRules:
+    """Grant rates, lag threshold and decommitment rule from COCKPIT_* variables (defaults documented in the README)."""
+    defaults = FundRules()
+    return FundRules(
+        max_grant_rates=_grant_rates(env, tuple(fund.value for fund in Fund)),
+        lag_threshold=_percent_setting(env, "COCKPIT_LAG_THRESHOLD", defaults.lag_threshold),
+        decommitment_years=_int_setting(env, "COCKPIT_DECOMMITMENT_YEARS", defaults.decommitment_years),
+        unused_threshold=_percent_setting(env, "COCKPIT_UNUSED_THRESHOLD", defaults.unused_threshold),
+        payment_lag_days=_int_setting(env, "COCKPIT_PAYMENT_LAG_DAYS", defaults.payment_lag_days),
+    )
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -70,4 +147,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         cache_max_entries=_int_setting(env, "COCKPIT_CACHE_MAX_ENTRIES", 64),
         default_alliance=env.get("COCKPIT_DEFAULT_ALLIANCE") or "suedostniedersachsen",
         port=_int_setting(env, "COCKPIT_PORT", 8501),
+        fund_rules=load_fund_rules(env),
     )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 import polars as pl
-from sqlalchemy import ColumnElement, Engine, Executable, case, func, select
+from sqlalchemy import ColumnElement, Engine, Executable, case, func, literal, select, true
 from sqlmodel import col
 
 from dashboard.data_access.models import (
@@ -28,7 +31,7 @@ from dashboard.data_access.models import (
 from dashboard.data_access.money import cents, sum_cents
 from dashboard.data_access.project_filter import ProjectFilter, filter_projects
 from dashboard.data_access.scope import Scope
-from dashboard.data_access.vocabulary import EntryKind
+from dashboard.data_access.vocabulary import EntryKind, Fund
 
 ALLIANCE_SCHEMA: Mapping[str, pl.DataType] = {
     "id": pl.Int64(),
@@ -411,3 +414,198 @@ def project_portfolio(engine: Engine, scope: Scope, alliance_id: int) -> pl.Data
 def projects(engine: Engine, scope: Scope, alliance_id: int, flt: ProjectFilter) -> pl.DataFrame:
     """The alliance's projects that pass the filter: the one query behind the page, the exports and the CLI."""
     return filter_projects(project_portfolio(engine, scope, alliance_id), flt)
+
+
+# --- Fund use (Mittelverwendung) -------------------------------------------------------------------------
+
+def _funds_clause(column: Any, funds: Sequence[str] | None) -> ColumnElement[bool]:
+    return col(column).in_(list(funds)) if funds else true()
+
+
+def budgets(engine: Engine, scope: Scope, alliance_ids: Sequence[int] | None = None) -> pl.DataFrame:
+    """The planned budget per alliance, fund and year, for the given alliances (None: every readable one)."""
+    if alliance_ids is not None:
+        for alliance_id in alliance_ids:
+            scope.require_alliance(alliance_id)
+    statement = (
+        select(col(Budget.alliance_id), col(Budget.fund), col(Budget.year), sum_cents(col(Budget.planned_amount)))
+        .where(scope.alliance_filter(col(Budget.alliance_id)))
+        .group_by(col(Budget.alliance_id), col(Budget.fund), col(Budget.year))
+        .order_by(col(Budget.alliance_id), col(Budget.year), col(Budget.fund))
+    )
+    if alliance_ids is not None:
+        statement = statement.where(col(Budget.alliance_id).in_(list(alliance_ids)))
+    schema = {"alliance_id": pl.Int64(), "fund": pl.String(), "year": pl.Int32(), "planned_cents": pl.Int64()}
+    return read_frame(engine, statement, schema)
+
+
+PROJECT_MONEY_SCHEMA: Mapping[str, pl.DataType] = {
+    "project_id": pl.Int64(),
+    "alliance_id": pl.Int64(),
+    "title": pl.String(),
+    "lead_name": pl.String(),
+    "status": pl.String(),
+    "fund": pl.String(),
+    "start_date": pl.Date(),
+    "end_date": pl.Date(),
+    "total_cost_cents": pl.Int64(),
+    "approved_cents": pl.Int64(),
+    "committed_cents": pl.Int64(),
+    "disbursed_cents": pl.Int64(),
+    "counted_cents": pl.Int64(),
+}
+
+
+def project_money(
+    engine: Engine,
+    scope: Scope,
+    as_of: date,
+    *,
+    alliance_ids: Sequence[int] | None = None,
+    funds: Sequence[str] | None = None,
+    counting_until: Mapping[int, date] | None = None,
+) -> pl.DataFrame:
+    """Every project with its grant and the money booked up to ``as_of``, summed in SQL.
+
+    Only entries of ``funds`` count (None: all funds); the approved grant counts when the project's own fund is
+    among them. ``counted_cents`` are the disbursements up to the earlier of ``as_of`` and the alliance's
+    ``counting_until`` day (the last day on which a payment still counts for the funding period).
+    """
+    if alliance_ids is not None:
+        for alliance_id in alliance_ids:
+            scope.require_alliance(alliance_id)
+    entry_day = col(FinancialEntry.entry_date)
+    limits = [(col(Project.alliance_id) == alliance, day) for alliance, day in (counting_until or {}).items()]
+    counted_until = case(*limits, else_=as_of) if limits else literal(as_of)
+    booked = entry_day <= as_of
+    is_disbursement = col(FinancialEntry.kind) == EntryKind.DISBURSEMENT.value
+
+    def total(condition: ColumnElement[bool]) -> ColumnElement[int]:
+        return func.coalesce(func.sum(case((condition, cents(col(FinancialEntry.amount))), else_=0)), 0)
+
+    money = (
+        select(
+            col(FinancialEntry.project_id).label("project_id"),
+            total(booked & (col(FinancialEntry.kind) == EntryKind.COMMITMENT.value)).label("committed"),
+            total(booked & is_disbursement).label("disbursed"),
+            total(booked & is_disbursement & (entry_day <= counted_until)).label("counted"),
+        )
+        .join(Project, col(Project.id) == col(FinancialEntry.project_id))
+        .where(scope.alliance_filter(col(Project.alliance_id)), _funds_clause(FinancialEntry.fund, funds))
+        .group_by(col(FinancialEntry.project_id))
+        .subquery()
+    )
+    approved = cents(func.coalesce(col(Project.approved_grant), 0))
+    statement = (
+        select(
+            col(Project.id),
+            col(Project.alliance_id),
+            col(Project.title),
+            col(Member.name),
+            col(Project.status),
+            col(Project.fund),
+            col(Project.start_date),
+            col(Project.end_date),
+            cents(col(Project.total_cost)),
+            case((_funds_clause(Project.fund, funds), approved), else_=0),
+            func.coalesce(money.c.committed, 0),
+            func.coalesce(money.c.disbursed, 0),
+            func.coalesce(money.c.counted, 0),
+        )
+        .join(Member, col(Member.id) == col(Project.lead_member_id))
+        .outerjoin(money, money.c.project_id == col(Project.id))
+        .where(scope.alliance_filter(col(Project.alliance_id)))
+        .order_by(col(Project.alliance_id), col(Project.title))
+    )
+    if alliance_ids is not None:
+        statement = statement.where(col(Project.alliance_id).in_(list(alliance_ids)))
+    return read_frame(engine, statement, PROJECT_MONEY_SCHEMA)
+
+
+def fund_flows_by_day(
+    engine: Engine, scope: Scope, alliance_id: int, funds: Sequence[str] | None = None
+) -> pl.DataFrame:
+    """Commitments and disbursements of an alliance per day, fund and kind (entries of ``funds`` only)."""
+    scope.require_alliance(alliance_id)
+    day = col(FinancialEntry.entry_date)
+    statement = (
+        select(day, col(FinancialEntry.fund), col(FinancialEntry.kind), func.sum(cents(col(FinancialEntry.amount))))
+        .join(Project, col(Project.id) == col(FinancialEntry.project_id))
+        .where(
+            col(Project.alliance_id) == alliance_id,
+            scope.alliance_filter(col(Project.alliance_id)),
+            _funds_clause(FinancialEntry.fund, funds),
+        )
+        .group_by(day, col(FinancialEntry.fund), col(FinancialEntry.kind))
+        .order_by(day)
+    )
+    schema = {"entry_date": pl.Date(), "fund": pl.String(), "kind": pl.String(), "amount_cents": pl.Int64()}
+    return read_frame(engine, statement, schema)
+
+
+def project_topic_links(engine: Engine, scope: Scope, alliance_id: int) -> pl.DataFrame:
+    """(project_id, topic) pairs of an alliance: a project with several Handlungsfelder appears once per field."""
+    scope.require_alliance(alliance_id)
+    statement = (
+        select(col(ProjectTopic.project_id), col(Topic.name))
+        .join(Topic, col(Topic.id) == col(ProjectTopic.topic_id))
+        .join(Project, col(Project.id) == col(ProjectTopic.project_id))
+        .where(col(Project.alliance_id) == alliance_id, scope.alliance_filter(col(Project.alliance_id)))
+        .order_by(col(ProjectTopic.project_id), col(Topic.name))
+    )
+    return read_frame(engine, statement, {"project_id": pl.Int64(), "topic": pl.String()})
+
+
+def alliance_populations(engine: Engine, scope: Scope) -> pl.DataFrame:
+    """Inhabitants of each readable alliance's region (sum over its Kreise; null where unknown)."""
+    statement = (
+        select(col(AllianceRegion.alliance_id), func.sum(col(Region.population)))
+        .join(Region, col(Region.ags) == col(AllianceRegion.region_ags))
+        .where(scope.alliance_filter(col(AllianceRegion.alliance_id)))
+        .group_by(col(AllianceRegion.alliance_id))
+    )
+    return read_frame(engine, statement, {"alliance_id": pl.Int64(), "population": pl.Int64()})
+
+
+def alliance_funds(engine: Engine, scope: Scope, alliance_id: int) -> list[str]:
+    """The funds an alliance has money in (budget or entries), in the vocabulary's order."""
+    scope.require_alliance(alliance_id)
+    planned = select(col(Budget.fund)).where(
+        col(Budget.alliance_id) == alliance_id, scope.alliance_filter(col(Budget.alliance_id))
+    )
+    booked = (
+        select(col(FinancialEntry.fund))
+        .join(Project, col(Project.id) == col(FinancialEntry.project_id))
+        .where(col(Project.alliance_id) == alliance_id, scope.alliance_filter(col(Project.alliance_id)))
+    )
+    with engine.connect() as connection:
+        found = set(connection.execute(planned.union(booked)).scalars())
+    return [fund.value for fund in Fund if fund.value in found]
+
+
+@dataclass(frozen=True)
+class FundUseData:
+    """What the fund-use view of one alliance is computed from (money in integer cents)."""
+
+    budget: pl.DataFrame  # alliance_id, fund, year, planned_cents
+    projects: pl.DataFrame  # project_money
+    flows: pl.DataFrame  # fund_flows_by_day
+    topic_links: pl.DataFrame  # project_topic_links
+
+
+def fund_use_data(
+    engine: Engine, scope: Scope, alliance_id: int, as_of: date, funds: Sequence[str], counting_until: date
+) -> FundUseData:
+    """Budget, project money up to ``as_of``, daily flows and topic links of one alliance, for ``funds`` (empty: all)."""
+    chosen = list(funds) or None
+    budget = budgets(engine, scope, [alliance_id])
+    if chosen:
+        budget = budget.filter(pl.col("fund").is_in(chosen))
+    return FundUseData(
+        budget=budget,
+        projects=project_money(
+            engine, scope, as_of, alliance_ids=[alliance_id], funds=chosen, counting_until={alliance_id: counting_until}
+        ),
+        flows=fund_flows_by_day(engine, scope, alliance_id, chosen),
+        topic_links=project_topic_links(engine, scope, alliance_id),
+    )
