@@ -37,7 +37,8 @@ def _alliance_picker(
     write_to_url("alliance", slug)
     if previous is not None and previous != slug:
         # A new alliance starts at today's Stichtag rather than inheriting the last one.
-        st.session_state.pop("as_of", None)
+        for key in ("as_of", "stichtag", "fonds"):
+            st.session_state.pop(key, None)
     st.session_state["_previous_alliance"] = slug
     return str(slug)
 
@@ -89,6 +90,20 @@ def main() -> None:
                 title=t("nav.projects", language),
                 icon=":material/work:",
                 url_path="projekte",
+            ),
+            st.Page(
+                f"{PAGES_DIR}/funds.py",
+                title=t("nav.funds", language),
+                icon=":material/euro:",
+                url_path="mittelverwendung",
+            ),
+        ],
+        t("nav.section.ministry", language): [
+            st.Page(
+                f"{PAGES_DIR}/compare.py",
+                title=t("nav.compare", language),
+                icon=":material/compare_arrows:",
+                url_path="buendnisvergleich",
             ),
         ],
     }

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 import polars as pl
 import streamlit as st
 from sqlalchemy import Engine
 
+from dashboard import loaders
 from dashboard.config import ConfigError, Settings, load_settings
 from dashboard.data_access import db, queries
 from dashboard.data_access.project_filter import ProjectFilter, filter_projects
 from dashboard.data_access.scope import Scope
+from dashboard.domain.fund_use import FundUseView
 
 
 def _bounds() -> tuple[int, int]:
@@ -103,3 +107,22 @@ def project_detail(settings: Settings, scope: Scope, alliance_id: int, project_i
         latest=queries.project_latest_values(e, scope, alliance_id, project_id),
         assessments=queries.project_assessment(e, scope, alliance_id, project_id),
     )
+
+
+@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES)
+def alliance_funds(settings: Settings, scope: Scope, alliance_id: int) -> list[str]:
+    return queries.alliance_funds(engine(settings), scope, alliance_id)
+
+
+@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES)
+def fund_use_view(
+    settings: Settings, scope: Scope, alliance: dict[str, Any], as_of: date, funds: tuple[str, ...]
+) -> FundUseView:
+    """The alliance's fund use on a Stichtag for the chosen funds, keyed by all of them and the scope."""
+    return loaders.fund_use_view(engine(settings), scope, alliance, as_of, funds=funds, rules=settings.fund_rules)
+
+
+@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES)
+def alliance_comparison(settings: Settings, scope: Scope, as_of: date) -> pl.DataFrame:
+    """Every readable alliance side by side on a Stichtag."""
+    return loaders.alliance_comparison(engine(settings), scope, as_of, settings.fund_rules)

@@ -103,7 +103,9 @@ def _grant_rates(env: Mapping[str, str], funds: tuple[str, ...]) -> tuple[tuple[
         fund, separator, number = part.partition("=")
         fund = fund.strip().lower()
         if not separator or fund not in funds:
-            raise ConfigError(name, f"erwartet fonds=prozent, z. B. esf=60; unbekannt: {part!r} (Fonds: {', '.join(funds)})")
+            raise ConfigError(
+                name, f"erwartet fonds=prozent, z. B. esf=60; unbekannt: {part!r} (Fonds: {', '.join(funds)})"
+            )
         try:
             rate = Decimal(number.strip().replace(",", ".").rstrip("%").strip())
         except InvalidOperation:

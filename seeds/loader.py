@@ -254,7 +254,8 @@ class _AllianceBuilder:
         self.session.flush()
         for project, project_raw in self.projects:
             rng = random.Random(f"{self.slug}/{project.title}")
-            self._add_finance(project, float(project_raw.get("pace", 1.0)), rng)
+            delay = int(project_raw.get("payment_delay_days", 0))
+            self._add_finance(project, float(project_raw.get("pace", 1.0)), rng, delay)
             self._add_observations(project, rng)
             self._add_assessment(project, rng)
         self._add_targets()
@@ -313,7 +314,7 @@ class _AllianceBuilder:
             self.add(ProjectRegion(project_id=project.id, region_ags=ags))
         self.projects.append((project, raw))
 
-    def _add_finance(self, project: Project, pace: float, rng: random.Random) -> None:
+    def _add_finance(self, project: Project, pace: float, rng: random.Random, delay_days: int = 0) -> None:
         if project.status not in FUNDED or not project.approved_grant or not project.start_date:
             return
         assert project.id is not None and project.end_date is not None
@@ -334,6 +335,10 @@ class _AllianceBuilder:
             self._entry(project, revoked_on, EntryKind.COMMITMENT, paid_total - approved)
         # Payments follow the quarters after costs arise; the last one after the final report.
         dates = [q + timedelta(days=rng.randint(20, 50)) for q in quarters]
+        if delay_days:
+            # A slow start: the first claims are only paid out together once the project has caught up.
+            first_paid = start + timedelta(days=delay_days)
+            dates = [max(day, first_paid) for day in dates]
         weights = [rng.uniform(0.7, 1.3) for _ in dates]
         for paid_on, amount in zip(dates, _split_cents(paid_total, weights), strict=True):
             if amount > 0:

@@ -418,6 +418,7 @@ def projects(engine: Engine, scope: Scope, alliance_id: int, flt: ProjectFilter)
 
 # --- Fund use (Mittelverwendung) -------------------------------------------------------------------------
 
+
 def _funds_clause(column: Any, funds: Sequence[str] | None) -> ColumnElement[bool]:
     return col(column).in_(list(funds)) if funds else true()
 
@@ -594,9 +595,9 @@ class FundUseData:
 
 
 def fund_use_data(
-    engine: Engine, scope: Scope, alliance_id: int, as_of: date, funds: Sequence[str], counting_until: date
+    engine: Engine, scope: Scope, alliance_id: int, as_of: date, *, funds: Sequence[str], counting_until: date
 ) -> FundUseData:
-    """Budget, project money up to ``as_of``, daily flows and topic links of one alliance, for ``funds`` (empty: all)."""
+    """Budget, project money up to ``as_of``, daily flows and topic links of an alliance for ``funds`` (empty: all)."""
     chosen = list(funds) or None
     budget = budgets(engine, scope, [alliance_id])
     if chosen:

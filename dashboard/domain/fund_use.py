@@ -98,6 +98,7 @@ def funnel_by(
     projects: pl.DataFrame,
     flows: pl.DataFrame,
     topic_links: pl.DataFrame,
+    *,
     as_of: date,
 ) -> pl.DataFrame:
     """The funnel per fund, year, Handlungsfeld, lead member or project.
@@ -248,7 +249,9 @@ def forecast_absorption(
     if final:
         forecast = low = high = counted
     else:
-        forecast, low, high = (int(per_project[column].sum()) for column in ("forecast_cents", "low_cents", "high_cents"))
+        forecast, low, high = (
+            int(per_project[column].sum()) for column in ("forecast_cents", "low_cents", "high_cents")
+        )
     summary = Forecast(
         deadline=period_end,
         counting_until=until,
@@ -266,12 +269,15 @@ def forecast_absorption(
 def forecast_path(per_project: pl.DataFrame, as_of: date, until: date, rules: FundRules) -> pl.DataFrame:
     """Month-end points from the Stichtag to the counting day: expected cumulative payments with the band."""
     if as_of >= until:
-        return pl.DataFrame(schema={"day": pl.Date, "forecast_cents": pl.Int64, "low_cents": pl.Int64, "high_cents": pl.Int64})
+        return pl.DataFrame(
+            schema={"day": pl.Date, "forecast_cents": pl.Int64, "low_cents": pl.Int64, "high_cents": pl.Int64}
+        )
     month_ends = pl.date_range(as_of, until, interval="1mo", eager=True).dt.month_end().to_list()
     days = sorted({as_of, *[day for day in month_ends if as_of < day < until], until})
     frames = [
-        project_forecast(per_project.drop("forecast_cents", "low_cents", "high_cents"), as_of, day, rules)
-        .select(pl.lit(day).alias("day"), "forecast_cents", "low_cents", "high_cents")
+        project_forecast(per_project.drop("forecast_cents", "low_cents", "high_cents"), as_of, day, rules).select(
+            pl.lit(day).alias("day"), "forecast_cents", "low_cents", "high_cents"
+        )
         for day in days
     ]
     if not frames or per_project.is_empty():
@@ -287,6 +293,7 @@ def year_absorption(
     flows: pl.DataFrame,
     as_of: date,
     period_end: date,
+    *,
     rules: FundRules,
 ) -> pl.DataFrame:
     """Per budget year: its deadline, the payments expected by then, and the money that will not flow in time.
@@ -368,16 +375,23 @@ def absorption_curve(
 def cofinancing_check(projects: pl.DataFrame, rules: FundRules) -> pl.DataFrame:
     """Grant share of total cost per project with a grant, against its fund's maximum rate; exceeded ones first."""
     rates = pl.DataFrame(
-        {"fund": [fund for fund, _ in rules.max_grant_rates], "max_rate": [float(rate) for _, rate in rules.max_grant_rates]},
+        {
+            "fund": [fund for fund, _ in rules.max_grant_rates],
+            "max_rate": [float(rate) for _, rate in rules.max_grant_rates],
+        },
         schema={"fund": pl.String, "max_rate": pl.Float64},
     )
     return (
         projects.filter((pl.col("approved_cents") > 0) & (pl.col("total_cost_cents") > 0))
         .join(rates, on="fund", how="left")
         .with_columns((pl.col("approved_cents") / pl.col("total_cost_cents")).alias("grant_rate"))
-        .with_columns(pl.col("max_rate").is_not_null().and_(pl.col("grant_rate") > pl.col("max_rate")).alias("exceeded"))
+        .with_columns(
+            pl.col("max_rate").is_not_null().and_(pl.col("grant_rate") > pl.col("max_rate")).alias("exceeded")
+        )
         .sort(["exceeded", "grant_rate"], descending=[True, True])
-        .select("project_id", "title", "fund", "total_cost_cents", "approved_cents", "grant_rate", "max_rate", "exceeded")
+        .select(
+            "project_id", "title", "fund", "total_cost_cents", "approved_cents", "grant_rate", "max_rate", "exceeded"
+        )
     )
 
 
@@ -404,6 +418,7 @@ def risk_flags(
     years: pl.DataFrame,
     per_project: pl.DataFrame,
     cofinancing: pl.DataFrame,
+    *,
     rules: FundRules,
 ) -> list[RiskFlag]:
     """Every risk of an alliance, most serious first: alliance, budget years, lagging projects, co-financing."""
@@ -468,7 +483,12 @@ def risk_flags(
                 FlagKind.COFINANCING,
                 row["title"],
                 2,
-                {"fund": row["fund"], "grant_rate": row["grant_rate"], "max_rate": row["max_rate"], "project_id": row["project_id"]},
+                {
+                    "fund": row["fund"],
+                    "grant_rate": row["grant_rate"],
+                    "max_rate": row["max_rate"],
+                    "project_id": row["project_id"],
+                },
             )
         )
     return sorted(flags, key=lambda flag: -flag.severity)
@@ -482,6 +502,7 @@ def alliance_comparison(
     budgets: pl.DataFrame,
     projects: pl.DataFrame,
     populations: pl.DataFrame,
+    *,
     as_of: date,
     rules: FundRules,
 ) -> pl.DataFrame:
@@ -512,8 +533,14 @@ def alliance_comparison(
         .join(money, on="alliance_id", how="left")
         .join(forecast, on="alliance_id", how="left")
         .with_columns(
-            pl.col("budget_cents", "committed_cents", "disbursed_cents", "counted_cents", "forecast_cents", "lagging_projects")
-            .fill_null(0),
+            pl.col(
+                "budget_cents",
+                "committed_cents",
+                "disbursed_cents",
+                "counted_cents",
+                "forecast_cents",
+                "lagging_projects",
+            ).fill_null(0),
             (pl.col("counting_until") <= as_of).alias("final"),
         )
         .with_columns(
@@ -574,7 +601,7 @@ def flag_sentence(flag: RiskFlag, language: str) -> str:
         return formats.percent(float(p[key]), language, decimals=0)
 
     def points(key: str) -> str:
-        return formats.number(float(p[key]) * 100, language)
+        return formats.number(float(p[key]) * 100, language, decimals=1)
 
     if flag.kind == FlagKind.ALLIANCE:
         variant = "final" if p["final"] else "forecast"
@@ -657,6 +684,7 @@ def fund_use_view(
     projects: pl.DataFrame,
     flows: pl.DataFrame,
     topic_links: pl.DataFrame,
+    *,
     as_of: date,
     funds: Sequence[str],
     rules: FundRules,
@@ -664,7 +692,7 @@ def fund_use_view(
     """Funnel, forecast, curves, checks and flags of one alliance from its loaded frames (see FundUseData)."""
     start, end = alliance["period_start"], alliance["period_end"]
     forecast, per_project = forecast_absorption(budget, projects, as_of, end, rules)
-    years = year_absorption(budget, per_project, flows, as_of, end, rules)
+    years = year_absorption(budget, per_project, flows, as_of, end, rules=rules)
     cofinancing = cofinancing_check(projects, rules)
     return FundUseView(
         alliance_name=str(alliance["name"]),
@@ -680,8 +708,9 @@ def fund_use_view(
         curve=absorption_curve(budget, flows, as_of, start, end),
         path=forecast_path(per_project, as_of, forecast.counting_until, rules),
         cofinancing=cofinancing,
-        flags=risk_flags(str(alliance["name"]), forecast, years, per_project, cofinancing, rules),
+        flags=risk_flags(str(alliance["name"]), forecast, years, per_project, cofinancing, rules=rules),
         breakdowns={
-            breakdown: funnel_by(breakdown, budget, projects, flows, topic_links, as_of) for breakdown in Breakdown
+            breakdown: funnel_by(breakdown, budget, projects, flows, topic_links, as_of=as_of)
+            for breakdown in Breakdown
         },
     )
