@@ -1,4 +1,4 @@
-"""The `cockpit` console script: run the app, migrate the database, load seeds."""
+"""The `cockpit` console script: run the app, migrate the database, load seeds, export lists and reports."""
 
 from __future__ import annotations
 
@@ -152,6 +152,96 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _write_atomically(out: Path, payload: bytes) -> None:
+    """Write ``out`` through a temporary file in the same directory and a rename: a failure leaves no half file."""
+    import tempfile
+
+    try:
+        handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise ConfigError("--out", f"{out} kann nicht geschrieben werden ({exc.strerror})") from None
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(payload)
+        # mkstemp creates the file for the owner only; a report is an ordinary file (umask applies).
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, out)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise ConfigError("--out", f"{out} kann nicht geschrieben werden ({exc.strerror})") from None
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _report_funds(codes: Sequence[str]) -> list[str]:
+    """The --fund codes checked against the vocabulary, in its order, without repeats."""
+    from dashboard.data_access.vocabulary import Fund
+
+    known = [fund.value for fund in Fund]
+    chosen = {code.strip().lower() for code in codes}
+    unknown = sorted(chosen - set(known))
+    if unknown:
+        raise ConfigError("--fund", f"unbekannter Fonds {', '.join(unknown)}; möglich: {', '.join(known)}")
+    return [code for code in known if code in chosen]
+
+
+def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
+    from dashboard.data_access import queries
+    from dashboard.data_access.scope import DEMO_SCOPE
+    from dashboard.exporters.fund_report import fund_report_pdf, fund_report_xlsx
+    from dashboard.i18n import label
+    from dashboard.loaders import fund_use_view
+
+    # Everything the command line can get wrong is checked before the database is touched.
+    try:
+        as_of = date.fromisoformat(args.as_of) if args.as_of else today()
+    except ValueError:
+        raise ConfigError("--as-of", f"kein Datum im Format JJJJ-MM-TT: {args.as_of!r}") from None
+    funds = _report_funds(args.fund)
+    out = Path(args.out)
+    if not out.parent.is_dir():
+        raise ConfigError("--out", f"Verzeichnis {out.parent} existiert nicht")
+    language = args.lang or settings.language
+    engine = _engine(settings)
+    _require_schema(engine)
+    alliances = queries.alliances(engine, DEMO_SCOPE).filter(slug=args.alliance)
+    if alliances.is_empty():
+        known = ", ".join(queries.alliances(engine, DEMO_SCOPE)["slug"].to_list())
+        raise ConfigError("--alliance", f"unbekanntes Bündnis {args.alliance!r}; vorhanden: {known}")
+    alliance = alliances.row(0, named=True)
+    started = time.perf_counter()
+    view = fund_use_view(engine, DEMO_SCOPE, alliance, as_of, funds=funds, rules=settings.fund_rules)
+    render = fund_report_pdf if args.format == "pdf" else fund_report_xlsx
+    payload = render(view, language)
+    _write_atomically(out, payload)
+    present = queries.alliance_funds(engine, DEMO_SCOPE, alliance["id"])
+    absent = [code for code in funds if code not in present]
+    if absent:
+        # Not an error: the ministry may ask for a fund on purpose and get a report that says "0 €".
+        print(
+            f"Hinweis: {alliance['name']} hat kein Budget und keine Buchungen in "
+            f"{', '.join(label('fund', code) for code in absent)}; vorhandene Fonds: "
+            f"{', '.join(label('fund', code) for code in present) or 'keine'}.",
+            file=sys.stderr,
+        )
+    funnel, forecast = view.funnel, view.forecast
+
+    def money(cents: int) -> str:
+        return formats.money(cents, cents=True)
+
+    chosen = ", ".join(label("fund", code) for code in funds) or "alle Fonds"
+    _say(
+        f"Bericht {out} geschrieben ({formats.number(len(payload))} Bytes, {time.perf_counter() - started:.1f} s): "
+        f"{alliance['name']}, Stand {formats.day(as_of)}, Fonds: {chosen} – Budget {money(funnel.planned_cents)}, "
+        f"bewilligt {money(funnel.committed_cents)}, ausgezahlt {money(funnel.disbursed_cents)}, "
+        f"{'abgeflossen' if forecast.final else 'Prognose'} {money(forecast.forecast_cents)}."
+    )
+    return 0
+
+
 def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -193,6 +283,17 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["csv", "xlsx"], default="xlsx")
     export.add_argument("--out", required=True, help="Zieldatei")
     export.set_defaults(handler=cmd_export)
+
+    report = sub.add_parser("report", help="Berichte erstellen (Mittelverwendung für das Ministerium)")
+    report.add_argument("what", choices=["funds"])
+    report.add_argument("--alliance", required=True, help="Kürzel des Bündnisses, z. B. suedostniedersachsen")
+    # Checked in the command, not by argparse, so a typo gives one German line and exit code 2.
+    report.add_argument("--as-of", help="Stichtag JJJJ-MM-TT (Standard: heute in Deutschland)")
+    report.add_argument("--fund", action="append", default=[], help="Fonds-Code, z. B. esf (mehrfach möglich)")
+    report.add_argument("--lang", choices=["de", "en"], help="Sprache des Berichts (Standard: COCKPIT_LANGUAGE)")
+    report.add_argument("--format", choices=["xlsx", "pdf"], required=True)
+    report.add_argument("--out", required=True, help="Zieldatei")
+    report.set_defaults(handler=cmd_report)
     return parser
 
 

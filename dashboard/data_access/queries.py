@@ -484,6 +484,10 @@ def project_money(
     def total(condition: ColumnElement[bool]) -> ColumnElement[int]:
         return func.coalesce(func.sum(case((condition, cents(col(FinancialEntry.amount))), else_=0)), 0)
 
+    narrowed = [scope.alliance_filter(col(Project.alliance_id)), _funds_clause(FinancialEntry.fund, funds)]
+    if alliance_ids is not None:
+        # Narrow the aggregate itself, not only the outer join: otherwise every entry of every alliance is summed.
+        narrowed.append(col(Project.alliance_id).in_(list(alliance_ids)))
     money = (
         select(
             col(FinancialEntry.project_id).label("project_id"),
@@ -492,7 +496,7 @@ def project_money(
             total(booked & is_disbursement & (entry_day <= counted_until)).label("counted"),
         )
         .join(Project, col(Project.id) == col(FinancialEntry.project_id))
-        .where(scope.alliance_filter(col(Project.alliance_id)), _funds_clause(FinancialEntry.fund, funds))
+        .where(*narrowed)
         .group_by(col(FinancialEntry.project_id))
         .subquery()
     )

@@ -268,23 +268,22 @@ def forecast_absorption(
 
 def forecast_path(per_project: pl.DataFrame, as_of: date, until: date, rules: FundRules) -> pl.DataFrame:
     """Month-end points from the Stichtag to the counting day: expected cumulative payments with the band."""
+    schema = {"day": pl.Date, "forecast_cents": pl.Int64, "low_cents": pl.Int64, "high_cents": pl.Int64}
     if as_of >= until:
-        return pl.DataFrame(
-            schema={"day": pl.Date, "forecast_cents": pl.Int64, "low_cents": pl.Int64, "high_cents": pl.Int64}
-        )
+        return pl.DataFrame(schema=schema)
     month_ends = pl.date_range(as_of, until, interval="1mo", eager=True).dt.month_end().to_list()
-    days = sorted({as_of, *[day for day in month_ends if as_of < day < until], until})
-    frames = [
-        project_forecast(per_project.drop("forecast_cents", "low_cents", "high_cents"), as_of, day, rules).select(
-            pl.lit(day).alias("day"), "forecast_cents", "low_cents", "high_cents"
-        )
-        for day in days
-    ]
-    if not frames or per_project.is_empty():
-        return pl.DataFrame({"day": days}).with_columns(
-            pl.lit(0, dtype=pl.Int64).alias(name) for name in ("forecast_cents", "low_cents", "high_cents")
-        )
-    return pl.concat(frames).group_by("day").agg(pl.col("forecast_cents", "low_cents", "high_cents").sum()).sort("day")
+    days = pl.DataFrame({"day": sorted({as_of, *[day for day in month_ends if as_of < day < until], until})})
+    if per_project.is_empty():
+        return days.with_columns(pl.lit(0, dtype=pl.Int64).alias(name) for name in list(schema)[1:])
+    # One frame of projects × days: the forecast expression takes each row's day as its horizon.
+    grid = per_project.drop("forecast_cents", "low_cents", "high_cents").join(days, how="cross")
+    return (
+        project_forecast(grid, as_of, pl.col("day"), rules)
+        .group_by("day")
+        .agg(pl.col("forecast_cents", "low_cents", "high_cents").sum())
+        .sort("day")
+        .select(list(schema))
+    )
 
 
 def year_absorption(

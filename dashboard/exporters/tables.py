@@ -24,6 +24,11 @@ def neutralised(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def neutral_text(value: str) -> str:
+    """One text cell neutralised the way ``neutralised`` treats a frame's text columns."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
 def csv_bytes(frame: pl.DataFrame) -> bytes:
     """CSV for German Excel: UTF-8 with BOM, semicolon, decimal comma, dates as 31.12.2025."""
     buffer = io.BytesIO()

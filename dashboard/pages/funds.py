@@ -12,6 +12,7 @@ from dashboard.ui.fund_use import (
     breakdown_labels,
     breakdown_table,
     cofinancing_table,
+    forecast_caption,
     fund_kpis,
     project_forecast_table,
     report_buttons,
@@ -56,8 +57,7 @@ if not view.funnel.planned_cents and not view.funnel.committed_cents:
     st.stop()
 
 fund_kpis(view, lang)
-if view.forecast.final:
-    st.caption(f":material/lock: {t('funds.forecast_final', lang)}")
+forecast_caption(view, lang)
 risk_list(view, lang)
 
 st.subheader(t("funds.curve_title", lang))

@@ -11,6 +11,7 @@ import streamlit as st
 from dashboard.data_access.vocabulary import ProjectStatus
 from dashboard.domain.fund_use import NO_TOPIC, Breakdown, FundUseView, flag_sentence
 from dashboard.domain.overview import today
+from dashboard.exporters.fund_report import fund_report_pdf, fund_report_xlsx
 from dashboard.exporters.tables import euros, xlsx_bytes
 from dashboard.i18n import formats, label, t
 
@@ -48,17 +49,11 @@ def fund_kpis(view: FundUseView, language: str) -> None:
             delta_color="off",
             delta_arrow="off",
         )
-    band = t(
-        "funds.kpi.band",
-        language,
-        low=formats.money_short(forecast.low_cents, language),
-        high=formats.money_short(forecast.high_cents, language),
-    )
     paid.metric(
         t("funds.kpi.final" if forecast.final else "funds.kpi.forecast", language),
         formats.money_short(forecast.forecast_cents, language),
         delta=of_budget(forecast.forecast_cents),
-        delta_description=None if forecast.final else band,
+        delta_description=t("funds.kpi.share_of_budget", language),
         delta_color="off",
         delta_arrow="off",
         help=exact(forecast.forecast_cents)
@@ -88,6 +83,22 @@ def fund_kpis(view: FundUseView, language: str) -> None:
             uncommitted=formats.money(forecast.uncommitted_cents, language, cents=True),
         ),
     )
+
+
+def forecast_caption(view: FundUseView, language: str) -> None:
+    """The forecast band and the counting day under the tiles (or that the figures are final)."""
+    forecast = view.forecast
+    if forecast.final:
+        st.caption(f":material/lock: {t('funds.forecast_final', language)}")
+        return
+    band = t(
+        "funds.kpi.band",
+        language,
+        low=formats.money(forecast.low_cents, language, cents=True),
+        high=formats.money(forecast.high_cents, language, cents=True),
+        counting=formats.day(forecast.counting_until, language),
+    )
+    st.caption(f":material/insights: {band}")
 
 
 def risk_list(view: FundUseView, language: str) -> None:
@@ -231,8 +242,6 @@ def cofinancing_table(view: FundUseView, language: str) -> None:
 
 def report_buttons(view: FundUseView, slug: str, language: str) -> None:
     """The ministry report as XLSX and PDF, built only when a button is clicked."""
-    from dashboard.exporters.fund_report import fund_report_pdf, fund_report_xlsx  # TEMP
-
     stem = f"mittelverwendung-{slug}-{view.as_of.isoformat()}"
     xlsx_col, pdf_col, _ = st.columns([1, 1, 2])
     xlsx_col.download_button(

@@ -82,3 +82,28 @@ def test_shared_link_chart_click_filters_the_table(server: tuple[str, Path], bro
     assert Path(download.value.path()).read_bytes()[:2] == b"PK"  # an XLSX is a ZIP container
     assert errors == []  # no console errors and no request leaves the machine
     page.close()
+
+
+def test_funds_page_renders_and_hands_out_both_reports(server: tuple[str, Path], browser) -> None:  # type: ignore[no-untyped-def]
+    base, _ = server
+    ARTIFACTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1440, "height": 3600}, locale="de-DE", accept_downloads=True)
+    errors: list[str] = []
+    page.on(
+        "console",
+        lambda m: errors.append(m.text) if m.type == "error" and "Failed to load resource" not in m.text else None,
+    )
+    page.goto(f"{base}/mittelverwendung?alliance=suedostniedersachsen&stichtag=2020-12-31")
+    page.wait_for_selector("[data-testid='stMetric']", timeout=60_000)
+    assert _metric(page, "Budget") == "1,4 Mio. €"
+    page.get_by_text("Digitalisierungslabor an der TU Clausthal: 0").first.wait_for(timeout=30_000)
+    page.locator(".js-plotly-plot").first.wait_for()
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(ARTIFACTS / "mittelverwendung.png"), full_page=True)
+    for button, suffix, magic in (("Bericht als Excel", ".xlsx", b"PK"), ("Bericht als PDF", ".pdf", b"%PDF")):
+        with page.expect_download(timeout=60_000) as download:
+            page.get_by_role("button", name=button).click()
+        assert download.value.suggested_filename == f"mittelverwendung-suedostniedersachsen-2020-12-31{suffix}"
+        assert Path(download.value.path()).read_bytes()[: len(magic)] == magic
+    assert errors == []
+    page.close()
