@@ -9,7 +9,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard.data_access.vocabulary import ProjectStatus
-from dashboard.domain.fund_use import NO_TOPIC, Breakdown, FundUseView, flag_sentence
+from dashboard.domain.fund_use import NO_TOPIC, Breakdown, FlagKind, FundUseView, flag_sentence
 from dashboard.domain.overview import today
 from dashboard.exporters.fund_report import fund_report_pdf, fund_report_xlsx
 from dashboard.exporters.tables import euros, xlsx_bytes
@@ -101,19 +101,29 @@ def forecast_caption(view: FundUseView, language: str) -> None:
     st.caption(f":material/insights: {band}")
 
 
+RISKS_SHOWN_PER_KIND = 5  # boxes per kind of risk; the rest in a table, so 100 warnings stay readable
+
+
 def risk_list(view: FundUseView, language: str) -> None:
-    """Every flag as one sentence; money lost or rules broken in red, risks in amber."""
+    """Every flag as one sentence, grouped by kind; money lost or rules broken in red, risks in amber."""
     st.subheader(t("funds.risks_title", language, count=len(view.flags)))
     if not view.flags:
         st.success(t("funds.no_risks", language), icon=":material/check_circle:")
         return
-    for flag in view.flags:
-        # Sentences contain user text (project titles): never as Markdown/HTML.
-        sentence = _escape_markdown(flag_sentence(flag, language))
-        if flag.severity >= 2:
-            st.error(sentence, icon=":material/error:")
-        else:
-            st.warning(sentence, icon=":material/warning:")
+    for kind in FlagKind:
+        flags = [flag for flag in view.flags if flag.kind == kind]
+        for flag in flags[:RISKS_SHOWN_PER_KIND]:
+            # Sentences contain user text (project titles): escaped, never rendered as Markdown or HTML.
+            sentence = _escape_markdown(flag_sentence(flag, language))
+            if flag.severity >= 2:
+                st.error(sentence, icon=":material/error:")
+            else:
+                st.warning(sentence, icon=":material/warning:")
+        rest = flags[RISKS_SHOWN_PER_KIND:]
+        if rest:
+            with st.expander(t(f"funds.more_risks.{kind.value}", language, count=len(rest))):
+                sentences = pl.DataFrame({t("funds.col.risk", language): [flag_sentence(f, language) for f in rest]})
+                st.dataframe(sentences, hide_index=True, width="stretch", key=f"more_risks_{kind.value}")
 
 
 def _escape_markdown(text: str) -> str:
