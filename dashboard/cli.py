@@ -9,6 +9,7 @@ import time
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, func, select
 
@@ -45,6 +46,19 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     else:
         _say(f"aktuell: {migrations.current_revision(engine) or '-'}  ·  neueste: {migrations.head_revision()}")
     return 0
+
+
+def _alliance(engine: Engine, slug: str) -> dict[str, Any]:
+    """The alliance with this slug, or a ConfigError that lists the known ones."""
+    from dashboard.data_access import queries
+    from dashboard.data_access.scope import DEMO_SCOPE
+
+    alliances = queries.alliances(engine, DEMO_SCOPE)
+    found = alliances.filter(slug=slug)
+    if found.is_empty():
+        known = ", ".join(alliances["slug"].to_list())
+        raise ConfigError("--alliance", f"unbekanntes Bündnis {slug!r}; vorhanden: {known}")
+    return found.row(0, named=True)
 
 
 def _require_schema(engine: Engine) -> None:
@@ -115,11 +129,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
     engine = _engine(settings)
     _require_schema(engine)
-    alliances = queries.alliances(engine, DEMO_SCOPE).filter(slug=args.alliance)
-    if alliances.is_empty():
-        known = ", ".join(queries.alliances(engine, DEMO_SCOPE)["slug"].to_list())
-        raise ConfigError("--alliance", f"unbekanntes Bündnis {args.alliance!r}; vorhanden: {known}")
-    alliance = alliances.row(0, named=True)
+    alliance = _alliance(engine, args.alliance)
     flt = ProjectFilter.of(
         topics=args.topic,
         statuses=args.status,
@@ -207,11 +217,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     language = args.lang or settings.language
     engine = _engine(settings)
     _require_schema(engine)
-    alliances = queries.alliances(engine, DEMO_SCOPE).filter(slug=args.alliance)
-    if alliances.is_empty():
-        known = ", ".join(queries.alliances(engine, DEMO_SCOPE)["slug"].to_list())
-        raise ConfigError("--alliance", f"unbekanntes Bündnis {args.alliance!r}; vorhanden: {known}")
-    alliance = alliances.row(0, named=True)
+    alliance = _alliance(engine, args.alliance)
     started = time.perf_counter()
     view = fund_use_view(engine, DEMO_SCOPE, alliance, as_of, funds=funds, rules=settings.fund_rules)
     render = fund_report_pdf if args.format == "pdf" else fund_report_xlsx

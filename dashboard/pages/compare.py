@@ -4,31 +4,18 @@ import streamlit as st
 
 from dashboard import cache
 from dashboard.charts.funds import comparison_figure
-from dashboard.domain.overview import today
 from dashboard.i18n import t
 from dashboard.ui.context import page_context
 from dashboard.ui.fund_use import comparison_table
-from dashboard.ui.url_state import seed_date_from_url, write_to_url
+from dashboard.ui.url_state import stichtag_picker
 
 ctx = page_context()
 lang = ctx.language
 st.title(t("compare.title", lang))
 st.caption(t("compare.caption", lang))
 
-seed_date_from_url("vergleich_stichtag")
-if not st.session_state.get("vergleich_stichtag"):
-    st.session_state["vergleich_stichtag"] = today()
 as_of_col, summary_col = st.columns([1, 3], vertical_alignment="bottom")
-as_of = (
-    as_of_col.date_input(
-        t("funds.as_of", lang),
-        key="vergleich_stichtag",
-        format="DD.MM.YYYY",
-        help=t("funds.as_of_help", lang),
-    )
-    or today()
-)
-write_to_url("vergleich_stichtag", None if as_of == today() else as_of)
+as_of = stichtag_picker("vergleich_stichtag", as_of_col, t("funds.as_of", lang), t("funds.as_of_help", lang))
 
 table = cache.alliance_comparison(ctx.settings, ctx.scope, as_of)
 if table.is_empty():

@@ -5,7 +5,6 @@ import streamlit as st
 from dashboard import cache
 from dashboard.charts.funds import absorption_figure, breakdown_figure, funnel_figure
 from dashboard.domain.fund_use import Breakdown
-from dashboard.domain.overview import today
 from dashboard.i18n import formats, label, t
 from dashboard.ui.context import page_context
 from dashboard.ui.fund_use import (
@@ -19,7 +18,7 @@ from dashboard.ui.fund_use import (
     risk_list,
 )
 from dashboard.ui.text import plain
-from dashboard.ui.url_state import seed_date_from_url, seed_from_url, seed_list_from_url, write_to_url
+from dashboard.ui.url_state import seed_from_url, seed_list_from_url, stichtag_picker, write_to_url
 
 ctx = page_context()
 lang, alliance, rules = ctx.language, ctx.alliance, ctx.settings.fund_rules
@@ -27,20 +26,9 @@ st.title(t("funds.title", lang))
 st.caption(f"{plain(alliance['name'])} · {t('funds.caption', lang)}")
 
 available = cache.alliance_funds(ctx.settings, ctx.scope, ctx.alliance_id)
-seed_date_from_url("stichtag")
-if not st.session_state.get("stichtag"):
-    st.session_state["stichtag"] = today()
 seed_list_from_url("fonds", available)
 as_of_col, funds_col = st.columns([1, 3], vertical_alignment="bottom")
-as_of = (
-    as_of_col.date_input(
-        t("funds.as_of", lang),
-        key="stichtag",
-        format="DD.MM.YYYY",
-        help=t("funds.as_of_help", lang),
-    )
-    or today()
-)
+as_of = stichtag_picker("stichtag", as_of_col, t("funds.as_of", lang), t("funds.as_of_help", lang))
 funds = funds_col.multiselect(
     t("funds.funds", lang),
     available,
@@ -48,7 +36,6 @@ funds = funds_col.multiselect(
     key="fonds",
     placeholder=t("funds.funds_placeholder", lang),
 )
-write_to_url("stichtag", None if as_of == today() else as_of)
 write_to_url("fonds", funds)
 
 view = cache.fund_use_view(ctx.settings, ctx.scope, alliance, as_of, tuple(funds))

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import date
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 _SEEDED = "_url_seeded"
 
@@ -68,3 +69,15 @@ def write_to_url(key: str, value: str | Sequence[str] | date | None) -> None:
             st.query_params[key] = value
     elif st.query_params.get_all(key) != list(value):
         st.query_params[key] = list(value)
+
+
+def stichtag_picker(key: str, area: DeltaGenerator, label: str, help_text: str) -> date:
+    """A date input bound to ?key=YYYY-MM-DD that defaults to today (Germany); a clean URL means today."""
+    from dashboard.domain.overview import today  # the domain's notion of "today" in Europe/Berlin
+
+    seed_date_from_url(key)
+    if not st.session_state.get(key):
+        st.session_state[key] = today()
+    chosen = area.date_input(label, key=key, format="DD.MM.YYYY", help=help_text) or today()
+    write_to_url(key, None if chosen == today() else chosen)
+    return chosen
