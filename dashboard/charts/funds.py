@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import date
 
 import plotly.graph_objects as go
@@ -112,7 +113,8 @@ def funnel_figure(funnel: Funnel, language: str) -> go.Figure:
 def breakdown_figure(frame: pl.DataFrame, breakdown: Breakdown, labels: list[str], language: str) -> go.Figure:
     """Horizontal bars per row of a breakdown: budget (where planned), committed and disbursed."""
     top = frame.head(BREAKDOWN_LIMIT)
-    names = labels[: top.height]
+    # Plotly renders a subset of HTML in labels; names are user text.
+    names = [html.escape(name) for name in labels[: top.height]]
     figure = go.Figure()
     series = [("planned_cents", "funds.col.planned", BLACK), ("committed_cents", "funds.col.committed", BLUE)]
     series.append(("disbursed_cents", "funds.col.disbursed", ORANGE))
@@ -161,7 +163,7 @@ def comparison_figure(table: pl.DataFrame, language: str) -> go.Figure:
                 x=part["time_share"].to_list(),
                 y=part["absorption_share"].fill_null(0).to_list(),
                 mode="markers+text" if table.height <= 12 else "markers",
-                text=part["short_name"].to_list(),
+                text=[html.escape(name) for name in part["short_name"].to_list()],
                 textposition="top center",
                 marker={
                     "size": [8 + 30 * (value / largest) ** 0.5 for value in budget],

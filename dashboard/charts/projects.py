@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import plotly.graph_objects as go
 import polars as pl
 
@@ -62,7 +64,7 @@ def timeline_figure(rows: pl.DataFrame, language: str) -> go.Figure:
         durations = ((part["end_date"] - part["start_date"]).dt.total_days() + 1) * day_ms
         figure.add_trace(
             go.Bar(
-                y=[_short(title) for title in part["title"].to_list()],
+                y=[html.escape(_short(title)) for title in part["title"].to_list()],
                 x=durations.to_list(),
                 base=[d.isoformat() for d in part["start_date"].to_list()],
                 orientation="h",
@@ -70,7 +72,10 @@ def timeline_figure(rows: pl.DataFrame, language: str) -> go.Figure:
                 meta=status,
                 customdata=part["id"].to_list(),
                 marker_color=STATUS_COLOURS.get(status),
-                hovertext=[f"{title}<br>{lead}" for title, lead in zip(part["title"], part["lead_name"], strict=True)],
+                hovertext=[
+                    f"{html.escape(title)}<br>{html.escape(lead)}"
+                    for title, lead in zip(part["title"], part["lead_name"], strict=True)
+                ],
                 hovertemplate="%{hovertext}<extra></extra>",
             )
         )

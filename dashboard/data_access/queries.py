@@ -454,6 +454,7 @@ PROJECT_MONEY_SCHEMA: Mapping[str, pl.DataType] = {
     "committed_cents": pl.Int64(),
     "disbursed_cents": pl.Int64(),
     "counted_cents": pl.Int64(),
+    "commitments": pl.Int64(),
 }
 
 
@@ -469,7 +470,9 @@ def project_money(
     """Every project with its grant and the money booked up to ``as_of``, summed in SQL.
 
     Only entries of ``funds`` count (None: all funds); the approved grant counts when the project's own fund is
-    among them. ``counted_cents`` are the disbursements up to the earlier of ``as_of`` and the alliance's
+    among them (a project's commitments and payments follow their entries' funds, its grant its own fund).
+    ``commitments`` is the number of commitment entries booked by ``as_of``. ``counted_cents`` are
+    the disbursements up to the earlier of ``as_of`` and the alliance's
     ``counting_until`` day (the last day on which a payment still counts for the funding period).
     """
     if alliance_ids is not None:
@@ -494,6 +497,9 @@ def project_money(
             total(booked & (col(FinancialEntry.kind) == EntryKind.COMMITMENT.value)).label("committed"),
             total(booked & is_disbursement).label("disbursed"),
             total(booked & is_disbursement & (entry_day <= counted_until)).label("counted"),
+            func.count(case((booked & (col(FinancialEntry.kind) == EntryKind.COMMITMENT.value), 1))).label(
+                "commitments"
+            ),
         )
         .join(Project, col(Project.id) == col(FinancialEntry.project_id))
         .where(*narrowed)
@@ -516,6 +522,7 @@ def project_money(
             func.coalesce(money.c.committed, 0),
             func.coalesce(money.c.disbursed, 0),
             func.coalesce(money.c.counted, 0),
+            func.coalesce(money.c.commitments, 0),
         )
         .join(Member, col(Member.id) == col(Project.lead_member_id))
         .outerjoin(money, money.c.project_id == col(Project.id))

@@ -13,7 +13,8 @@ The forecast (documented for users in the README, "Mittelverwendung"):
   project is paid on schedule, ``min(C, max(paid, C · p(d − L)))``. A project on schedule has no band.
 * Money counts for the funding period when it is paid by the period's last day plus ``L`` (final claims).
   Budget of year N must be paid by 31 December of N + n (the EU's n+3 rule; n from configuration), and by the
-  counting day at the latest; shortfalls are assigned to the oldest budget year first, as in the EU rule.
+  counting day at the latest. As in the EU rule, payments clear the oldest budget year first (FIFO), so a
+  shortfall at a shared deadline falls on the newest years.
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ def funnel_by(
     Columns: key, planned_cents (null where no budget is planned at that level: Handlungsfeld, lead, project),
     committed_cents, disbursed_cents, free_cents, outstanding_cents, committed_share, absorption_share, paid_share.
     Years are booking years of the entries (up to ``as_of``); a project with several Handlungsfelder counts in
-    each, so those rows can add up to more than the total.
+    each, so those rows can add up to more than the total. Projects without any money are left out.
     """
     money = ["committed_cents", "disbursed_cents"]
     if breakdown in (Breakdown.FUND, Breakdown.YEAR):
@@ -129,7 +130,9 @@ def funnel_by(
             joined = joined.sort("year")
         frame = joined.select(pl.col(key).cast(pl.String).alias("key"), "planned_cents", *money)
     else:
-        rows = projects.select("project_id", "title", "lead_name", *money)
+        rows = projects.select("project_id", "title", "lead_name", *money).filter(
+            (pl.col("committed_cents") != 0) | (pl.col("disbursed_cents") != 0)
+        )
         if breakdown == Breakdown.TOPIC:
             rows = rows.join(topic_links, on="project_id", how="left").with_columns(
                 pl.col("topic").fill_null(NO_TOPIC).alias("key")
@@ -137,11 +140,15 @@ def funnel_by(
         elif breakdown == Breakdown.LEAD:
             rows = rows.with_columns(pl.col("lead_name").alias("key"))
         else:
-            rows = rows.with_columns(pl.col("title").alias("key"))
+            # By project id: two projects may share a title.
+            rows = rows.with_columns(pl.col("project_id").alias("key"))
         frame = (
             rows.group_by("key")
-            .agg(pl.col(money).sum())
+            .agg(pl.col(money).sum(), pl.col("title").first())
             .with_columns(pl.lit(None, dtype=pl.Int64).alias("planned_cents"))
+            .with_columns(
+                pl.col("title").alias("key") if breakdown == Breakdown.PROJECT else pl.col("key").cast(pl.String)
+            )
             .sort(["committed_cents", "key"], descending=[True, False])
             .select("key", "planned_cents", *money)
         )
@@ -159,41 +166,50 @@ def _runtime_share(day: pl.Expr) -> pl.Expr:
 
 
 def project_forecast(projects: pl.DataFrame, as_of: date, until: date | pl.Expr, rules: FundRules) -> pl.DataFrame:
-    """Per project with money and a schedule: schedule position, pace, lag and the payments expected by ``until``.
+    """Per project with money: schedule position, pace, lag and the payments expected by ``until``.
 
     ``until`` is a day after ``as_of`` or an expression per row (each alliance's counting day). Adds
     ceiling_cents, runtime_share, due_share (p(t − L)), paid_share, lag (due − paid, in shares of the ceiling),
     pace, forecast_cents (central), low_cents, high_cents and lagging (lag above the configured threshold).
+    The ceiling is the money committed by the Stichtag (the approved grant while no commitment is booked), never
+    less than what was paid. A project without start and end days has no schedule: its forecast is what was paid.
+    Forecasts never fall below what was paid.
     """
     lag = timedelta(days=rules.payment_lag_days)
     until_expr = until if isinstance(until, pl.Expr) else pl.lit(until)
-    ceiling = pl.when(pl.col("committed_cents") > 0).then("committed_cents").otherwise("approved_cents")
-    due = _runtime_share(pl.lit(as_of - lag))
-    scheduled = (
-        projects.filter(pl.col("start_date").is_not_null() & pl.col("end_date").is_not_null())
-        .with_columns(ceiling.clip(lower_bound=0).alias("ceiling_cents"))
-        .filter(pl.col("ceiling_cents") > 0)
-    )
-    ceiling_c, paid = pl.col("ceiling_cents"), pl.col("disbursed_cents")
-    by_until = _runtime_share(until_expr - pl.duration(days=rules.payment_lag_days))
-    with_position = scheduled.with_columns(
-        _runtime_share(pl.lit(as_of)).alias("runtime_share"),
-        due.alias("due_share"),
-        (paid / ceiling_c).alias("paid_share"),
-        by_until.alias("_until_share"),
+    committed = pl.when(pl.col("commitments") > 0).then("committed_cents").otherwise("approved_cents")
+    paid = pl.col("disbursed_cents")
+    with_ceiling = projects.with_columns(
+        pl.max_horizontal(committed.clip(lower_bound=0), paid).alias("ceiling_cents"),
+        (pl.col("start_date").is_not_null() & pl.col("end_date").is_not_null()).alias("_scheduled"),
+    ).filter((pl.col("ceiling_cents") > 0) | (paid != 0))
+    ceiling_c, scheduled = pl.col("ceiling_cents"), pl.col("_scheduled")
+    with_position = with_ceiling.with_columns(
+        pl.when(scheduled).then(_runtime_share(pl.lit(as_of))).alias("runtime_share"),
+        pl.when(scheduled).then(_runtime_share(pl.lit(as_of - lag))).alias("due_share"),
+        pl.when(ceiling_c > 0).then(paid / ceiling_c).alias("paid_share"),
+        _runtime_share(until_expr - pl.duration(days=rules.payment_lag_days)).alias("_until_share"),
     ).with_columns(
         (pl.col("due_share") - pl.col("paid_share")).alias("lag"),
-        pl.when(pl.col("due_share") > 0).then(paid / (ceiling_c * pl.col("due_share"))).otherwise(1.0).alias("pace"),
+        pl.when(pl.col("due_share") > 0)
+        .then((paid / (ceiling_c * pl.col("due_share"))).clip(lower_bound=0.0))
+        .otherwise(1.0)
+        .alias("pace"),
     )
     remaining = (pl.col("_until_share") - pl.col("due_share")).clip(lower_bound=0.0) * ceiling_c
-    pace_path = pl.min_horizontal(ceiling_c, paid + pl.col("pace") * remaining)
-    plan_path = pl.min_horizontal(ceiling_c, pl.max_horizontal(paid, ceiling_c * pl.col("_until_share")))
+    floor = paid.clip(lower_bound=0)  # refunds do not make the forecast negative
+    pace_path = pl.max_horizontal(floor, pl.min_horizontal(ceiling_c, paid + pl.col("pace") * remaining))
+    plan_path = pl.max_horizontal(floor, pl.min_horizontal(ceiling_c, ceiling_c * pl.col("_until_share")))
+
+    def estimate(path: pl.Expr) -> pl.Expr:
+        return pl.when(scheduled).then(path).otherwise(floor).round().cast(pl.Int64)
+
     return with_position.with_columns(
-        pace_path.round().cast(pl.Int64).alias("forecast_cents"),
-        pl.min_horizontal(pace_path, plan_path).round().cast(pl.Int64).alias("low_cents"),
-        pl.max_horizontal(pace_path, plan_path).round().cast(pl.Int64).alias("high_cents"),
-        ((pl.col("lag") > rules.lag_threshold) & (pl.col("runtime_share") > 0)).alias("lagging"),
-    ).drop("_until_share")
+        estimate(pace_path).alias("forecast_cents"),
+        estimate(pl.min_horizontal(pace_path, plan_path)).alias("low_cents"),
+        estimate(pl.max_horizontal(pace_path, plan_path)).alias("high_cents"),
+        ((pl.col("lag") > rules.lag_threshold) & (pl.col("runtime_share") > 0)).fill_null(False).alias("lagging"),
+    ).drop("_until_share", "_scheduled")
 
 
 def counting_day(period_end: date, rules: FundRules) -> date:
@@ -298,8 +314,9 @@ def year_absorption(
     """Per budget year: its deadline, the payments expected by then, and the money that will not flow in time.
 
     Columns: year, planned_cents, deadline, cumulative_planned_cents, paid_by_deadline_cents (actual when the
-    deadline has passed, else the central forecast), missing_cents (the year's share of the shortfall, oldest
-    year first), missing_share, passed (deadline before the Stichtag).
+    deadline has passed, else the central forecast), missing_cents (the year's part of the shortfall: payments
+    clear the oldest year first, so the money lapsing at a deadline is that year's uncovered rest, less what
+    earlier deadlines already took), missing_share, passed (deadline before the Stichtag).
     """
     years = budget.group_by("year").agg(pl.col("planned_cents").sum()).sort("year")
     paid = flows.filter(pl.col("kind") == EntryKind.DISBURSEMENT.value)

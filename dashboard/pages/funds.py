@@ -38,7 +38,8 @@ funds = funds_col.multiselect(
 )
 write_to_url("fonds", funds)
 
-view = cache.fund_use_view(ctx.settings, ctx.scope, alliance, as_of, tuple(funds))
+# In the fund list's order, so the same choice in another order hits the same cache entry.
+view = cache.fund_use_view(ctx.settings, ctx.scope, alliance, as_of, tuple(f for f in available if f in funds))
 if not view.funnel.planned_cents and not view.funnel.committed_cents:
     st.info(t("funds.no_money_for_funds" if funds else "funds.no_money", lang), icon=":material/info:")
     st.stop()

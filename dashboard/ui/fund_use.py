@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 import polars as pl
@@ -14,6 +13,7 @@ from dashboard.domain.overview import today
 from dashboard.exporters.fund_report import fund_report_pdf, fund_report_xlsx
 from dashboard.exporters.tables import euros, xlsx_bytes
 from dashboard.i18n import formats, label, t
+from dashboard.ui.text import plain
 
 EURO = st.column_config.NumberColumn(format="euro")
 PERCENT = st.column_config.NumberColumn(format="percent")
@@ -114,7 +114,7 @@ def risk_list(view: FundUseView, language: str) -> None:
         flags = [flag for flag in view.flags if flag.kind == kind]
         for flag in flags[:RISKS_SHOWN_PER_KIND]:
             # Sentences contain user text (project titles): escaped, never rendered as Markdown or HTML.
-            sentence = _escape_markdown(flag_sentence(flag, language))
+            sentence = plain(flag_sentence(flag, language))
             if flag.severity >= 2:
                 st.error(sentence, icon=":material/error:")
             else:
@@ -124,10 +124,6 @@ def risk_list(view: FundUseView, language: str) -> None:
             with st.expander(t(f"funds.more_risks.{kind.value}", language, count=len(rest))):
                 sentences = pl.DataFrame({t("funds.col.risk", language): [flag_sentence(f, language) for f in rest]})
                 st.dataframe(sentences, hide_index=True, width="stretch", key=f"more_risks_{kind.value}")
-
-
-def _escape_markdown(text: str) -> str:
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", text)
 
 
 def breakdown_labels(frame: pl.DataFrame, breakdown: Breakdown, language: str) -> list[str]:

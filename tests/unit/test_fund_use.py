@@ -49,6 +49,7 @@ def project(
         "committed_cents": committed,
         "disbursed_cents": paid,
         "counted_cents": paid,
+        "commitments": 1 if committed else 0,
     }
 
 
@@ -289,9 +290,7 @@ def test_alliance_comparison_puts_budget_per_inhabitant_and_the_forecast_gap_sid
         counting_until=pl.lit(fu.counting_day(END, RULES))
     )
     populations = pl.DataFrame({"alliance_id": [1, 2], "population": [10_000, 0]})
-    table = fu.alliance_comparison(
-        alliances, planned, rows.drop("counting_until"), populations, as_of=date(2021, 6, 30), rules=RULES
-    )
+    table = fu.alliance_comparison(alliances, planned, rows, populations, as_of=date(2021, 6, 30), rules=RULES)
     first, second = table.rows(named=True)
     assert first["budget_per_inhabitant"] == pytest.approx(1.0)
     assert first["lagging_projects"] == 1 and first["at_risk"]
@@ -312,3 +311,58 @@ def test_fund_rules_come_from_the_environment_with_clear_errors() -> None:
         load_settings({"COCKPIT_MAX_GRANT_RATES": "esf=120"})
     with pytest.raises(ConfigError, match="COCKPIT_LAG_THRESHOLD"):
         load_settings({"COCKPIT_LAG_THRESHOLD": "viel"})
+
+
+def test_forecasts_never_fall_below_what_was_paid() -> None:
+    as_of = date(2021, 6, 30)
+    overpaid = project(1, grant=100_000, paid=120_000)  # paid more than committed (e.g. a late correction)
+    refund = project(2, grant=100_000, paid=-10_000)  # a refund larger than the payments so far
+    frame = fu.project_forecast(projects(overpaid, refund), as_of, fu.counting_day(END, RULES), RULES).sort(
+        "project_id"
+    )
+    assert frame["ceiling_cents"].to_list() == [120_000, 100_000]
+    assert frame["forecast_cents"][0] == frame["low_cents"][0] == 120_000
+    assert frame["pace"][1] == 0.0
+    assert frame["forecast_cents"][1] >= 0 and frame["low_cents"][1] >= 0
+
+
+def test_a_fully_revoked_commitment_does_not_bring_back_the_grant() -> None:
+    revoked = project(1, grant=90_000, paid=30_000, committed=30_000) | {"commitments": 2}
+    nothing_left = project(2, grant=50_000, paid=0, committed=0) | {"commitments": 2}
+    not_yet_booked = project(3, grant=40_000, paid=0, committed=0)  # approved, commitment not booked yet
+    frame = fu.project_forecast(projects(revoked, nothing_left, not_yet_booked), date(2021, 6, 30), END, RULES)
+    assert frame.sort("project_id").select("project_id", "ceiling_cents").rows() == [(1, 30_000), (3, 40_000)]
+
+
+def test_payments_of_projects_without_a_schedule_still_count() -> None:
+    undated = project(1, grant=0, paid=80_000, committed=80_000) | {"start_date": None, "end_date": None}
+    forecast, per_project = fu.forecast_absorption(
+        budget((2020, 100_000)), projects(undated), date(2021, 6, 30), END, RULES
+    )
+    assert forecast.forecast_cents == forecast.low_cents == forecast.high_cents == 80_000
+    assert per_project["lagging"].to_list() == [False]
+
+
+def test_two_projects_with_the_same_title_stay_two_rows() -> None:
+    twins = projects(project(1, grant=100, paid=10), project(2, grant=50, paid=5))
+    twins = twins.with_columns(pl.lit("Gleicher Titel").alias("title"))
+    frame = fu.funnel_by(fu.Breakdown.PROJECT, budget(), twins, flows(), pl.DataFrame(), as_of=date(2021, 1, 1))
+    assert frame.select("key", "committed_cents").rows() == [("Gleicher Titel", 100), ("Gleicher Titel", 50)]
+
+
+def test_payments_clear_the_oldest_year_first_so_a_shared_deadline_hits_the_newest() -> None:
+    rules = FundRules(decommitment_years=3, payment_lag_days=90)  # every deadline is cut to the counting day
+    paid = flows((date(2021, 6, 1), "esf", "disbursement", 1_500))
+    planned = budget((2020, 1_000), (2021, 1_000), (2022, 1_000))
+    years = fu.year_absorption(planned, projects(), paid, date(2026, 1, 1), END, rules=rules)
+    assert set(years["deadline"]) == {fu.counting_day(END, rules)}
+    assert years["missing_cents"].to_list() == [0, 500, 1_000]
+
+
+def test_user_text_in_fund_charts_is_not_html() -> None:
+    from dashboard.charts.funds import breakdown_figure
+
+    rows = projects(project(1, grant=100, paid=10)).with_columns(pl.lit('<a href="https://x">klick</a>').alias("title"))
+    frame = fu.funnel_by(fu.Breakdown.PROJECT, budget(), rows, flows(), pl.DataFrame(), as_of=date(2021, 1, 1))
+    figure = breakdown_figure(frame, fu.Breakdown.PROJECT, frame["key"].to_list(), "de")
+    assert figure.data[0].y == ("&lt;a href=&quot;https://x&quot;&gt;klick&lt;/a&gt;",)
