@@ -257,6 +257,8 @@ def report_buttons(view: FundUseView, slug: str, language: str) -> None:
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/table:",
         help=t("funds.report_help", language),
+        # No rerun after a download: a rerun would replace the other button's deferred file mid-click.
+        on_click="ignore",
         key="report_xlsx",
     )
     pdf_col.download_button(
@@ -266,6 +268,7 @@ def report_buttons(view: FundUseView, slug: str, language: str) -> None:
         mime="application/pdf",
         icon=":material/picture_as_pdf:",
         help=t("funds.report_help", language),
+        on_click="ignore",
         key="report_pdf",
     )
 
@@ -333,5 +336,6 @@ def comparison_table(table: pl.DataFrame, as_of: date, language: str) -> None:
         file_name=f"buendnisvergleich-{as_of.isoformat()}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/table:",
+        on_click="ignore",
         key="comparison_xlsx",
     )

@@ -37,10 +37,10 @@ def _metric(page, label: str) -> str:  # type: ignore[no-untyped-def]
     return str(tile.locator("[data-testid='stMetricValue']").inner_text()).strip()
 
 
-def test_shared_link_chart_click_filters_the_table(server: tuple[str, Path], browser) -> None:  # type: ignore[no-untyped-def]
-    base, _ = server
+def _watched_page(browser, *, height: int) -> tuple[object, list[str]]:  # type: ignore[no-untyped-def]
+    """A German page that collects console errors, failed requests and error responses."""
     ARTIFACTS.mkdir(exist_ok=True)
-    page = browser.new_page(viewport={"width": 1440, "height": 1800}, locale="de-DE", accept_downloads=True)
+    page = browser.new_page(viewport={"width": 1440, "height": height}, locale="de-DE", accept_downloads=True)
     errors: list[str] = []
     # Streamlit probes /<page>/_stcore/… while it finds its base path; those 404s are not errors of ours.
     page.on(
@@ -52,6 +52,12 @@ def test_shared_link_chart_click_filters_the_table(server: tuple[str, Path], bro
         "console",
         lambda m: errors.append(m.text) if m.type == "error" and "Failed to load resource" not in m.text else None,
     )
+    return page, errors
+
+
+def test_shared_link_chart_click_filters_the_table(server: tuple[str, Path], browser) -> None:  # type: ignore[no-untyped-def]
+    base, _ = server
+    page, errors = _watched_page(browser, height=1800)
     topic = "Rekrutierung und Matching"
     page.goto(f"{base}/projekte?alliance=suedostniedersachsen&thema={quote(topic)}")
     page.wait_for_selector("[data-testid='stMetric']", timeout=60_000)
@@ -86,13 +92,7 @@ def test_shared_link_chart_click_filters_the_table(server: tuple[str, Path], bro
 
 def test_funds_page_renders_and_hands_out_both_reports(server: tuple[str, Path], browser) -> None:  # type: ignore[no-untyped-def]
     base, _ = server
-    ARTIFACTS.mkdir(exist_ok=True)
-    page = browser.new_page(viewport={"width": 1440, "height": 3600}, locale="de-DE", accept_downloads=True)
-    errors: list[str] = []
-    page.on(
-        "console",
-        lambda m: errors.append(m.text) if m.type == "error" and "Failed to load resource" not in m.text else None,
-    )
+    page, errors = _watched_page(browser, height=3600)
     page.goto(f"{base}/mittelverwendung?alliance=suedostniedersachsen&stichtag=2020-12-31")
     page.wait_for_selector("[data-testid='stMetric']", timeout=60_000)
     assert _metric(page, "Budget") == "1,4 Mio. €"
@@ -100,9 +100,11 @@ def test_funds_page_renders_and_hands_out_both_reports(server: tuple[str, Path],
     page.locator(".js-plotly-plot").first.wait_for()
     page.wait_for_timeout(1500)
     page.screenshot(path=str(ARTIFACTS / "mittelverwendung.png"), full_page=True)
+    page.wait_for_load_state("networkidle")
     for button, suffix, magic in (("Bericht als Excel", ".xlsx", b"PK"), ("Bericht als PDF", ".pdf", b"%PDF")):
         with page.expect_download(timeout=60_000) as download:
             page.get_by_role("button", name=button).click()
+        page.wait_for_load_state("networkidle")
         assert download.value.suggested_filename == f"mittelverwendung-suedostniedersachsen-2020-12-31{suffix}"
         assert Path(download.value.path()).read_bytes()[: len(magic)] == magic
     assert errors == []
