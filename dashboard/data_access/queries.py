@@ -169,25 +169,40 @@ def budget_by_fund_year(engine: Engine, scope: Scope, alliance_id: int) -> pl.Da
     return read_frame(engine, statement, {"fund": pl.String(), "year": pl.Int32(), "planned_cents": pl.Int64()})
 
 
-def financial_flows_by_day(
-    engine: Engine, scope: Scope, alliance_id: int, project_id: int | None = None
-) -> pl.DataFrame:
-    """Commitments and disbursements of the alliance's projects (or one of them), summed per day and kind.
+def _funds_clause(column: Any, funds: Sequence[str] | None) -> ColumnElement[bool]:
+    return col(column).in_(list(funds)) if funds else true()
 
-    Daily sums keep the Stichtag exact; a funding period has at most a few thousand booking days.
+
+def financial_flows_by_day(
+    engine: Engine,
+    scope: Scope,
+    alliance_id: int,
+    project_id: int | None = None,
+    *,
+    funds: Sequence[str] | None = None,
+) -> pl.DataFrame:
+    """Commitments and disbursements of the alliance's projects (or one of them), summed per day, fund and kind.
+
+    Only entries of ``funds`` count (None: all). Daily sums keep the Stichtag exact; a funding period has at most
+    a few thousand booking days.
     """
     scope.require_alliance(alliance_id)
     day = col(FinancialEntry.entry_date)
     statement = (
-        select(day, col(FinancialEntry.kind), func.sum(cents(col(FinancialEntry.amount))))
+        select(day, col(FinancialEntry.fund), col(FinancialEntry.kind), func.sum(cents(col(FinancialEntry.amount))))
         .join(Project, col(Project.id) == col(FinancialEntry.project_id))
-        .where(col(Project.alliance_id) == alliance_id, scope.alliance_filter(col(Project.alliance_id)))
-        .group_by(day, col(FinancialEntry.kind))
+        .where(
+            col(Project.alliance_id) == alliance_id,
+            scope.alliance_filter(col(Project.alliance_id)),
+            _funds_clause(FinancialEntry.fund, funds),
+        )
+        .group_by(day, col(FinancialEntry.fund), col(FinancialEntry.kind))
         .order_by(day)
     )
     if project_id is not None:
         statement = statement.where(col(Project.id) == project_id)
-    return read_frame(engine, statement, {"entry_date": pl.Date(), "kind": pl.String(), "amount_cents": pl.Int64()})
+    schema = {"entry_date": pl.Date(), "fund": pl.String(), "kind": pl.String(), "amount_cents": pl.Int64()}
+    return read_frame(engine, statement, schema)
 
 
 def project_targets(engine: Engine, scope: Scope, alliance_id: int, project_id: int) -> pl.DataFrame:
@@ -419,10 +434,6 @@ def projects(engine: Engine, scope: Scope, alliance_id: int, flt: ProjectFilter)
 # --- Fund use (Mittelverwendung) -------------------------------------------------------------------------
 
 
-def _funds_clause(column: Any, funds: Sequence[str] | None) -> ColumnElement[bool]:
-    return col(column).in_(list(funds)) if funds else true()
-
-
 def budgets(engine: Engine, scope: Scope, alliance_ids: Sequence[int] | None = None) -> pl.DataFrame:
     """The planned budget per alliance, fund and year, for the given alliances (None: every readable one)."""
     if alliance_ids is not None:
@@ -534,27 +545,6 @@ def project_money(
     return read_frame(engine, statement, PROJECT_MONEY_SCHEMA)
 
 
-def fund_flows_by_day(
-    engine: Engine, scope: Scope, alliance_id: int, funds: Sequence[str] | None = None
-) -> pl.DataFrame:
-    """Commitments and disbursements of an alliance per day, fund and kind (entries of ``funds`` only)."""
-    scope.require_alliance(alliance_id)
-    day = col(FinancialEntry.entry_date)
-    statement = (
-        select(day, col(FinancialEntry.fund), col(FinancialEntry.kind), func.sum(cents(col(FinancialEntry.amount))))
-        .join(Project, col(Project.id) == col(FinancialEntry.project_id))
-        .where(
-            col(Project.alliance_id) == alliance_id,
-            scope.alliance_filter(col(Project.alliance_id)),
-            _funds_clause(FinancialEntry.fund, funds),
-        )
-        .group_by(day, col(FinancialEntry.fund), col(FinancialEntry.kind))
-        .order_by(day)
-    )
-    schema = {"entry_date": pl.Date(), "fund": pl.String(), "kind": pl.String(), "amount_cents": pl.Int64()}
-    return read_frame(engine, statement, schema)
-
-
 def project_topic_links(engine: Engine, scope: Scope, alliance_id: int) -> pl.DataFrame:
     """(project_id, topic) pairs of an alliance: a project with several Handlungsfelder appears once per field."""
     scope.require_alliance(alliance_id)
@@ -601,7 +591,7 @@ class FundUseData:
 
     budget: pl.DataFrame  # alliance_id, fund, year, planned_cents
     projects: pl.DataFrame  # project_money
-    flows: pl.DataFrame  # fund_flows_by_day
+    flows: pl.DataFrame  # financial_flows_by_day
     topic_links: pl.DataFrame  # project_topic_links
 
 
@@ -618,6 +608,6 @@ def fund_use_data(
         projects=project_money(
             engine, scope, as_of, alliance_ids=[alliance_id], funds=chosen, counting_until={alliance_id: counting_until}
         ),
-        flows=fund_flows_by_day(engine, scope, alliance_id, chosen),
+        flows=financial_flows_by_day(engine, scope, alliance_id, funds=chosen),
         topic_links=project_topic_links(engine, scope, alliance_id),
     )

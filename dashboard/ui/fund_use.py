@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 import polars as pl
 import streamlit as st
@@ -249,28 +250,22 @@ def cofinancing_table(view: FundUseView, language: str) -> None:
 def report_buttons(view: FundUseView, slug: str, language: str) -> None:
     """The ministry report as XLSX and PDF, built only when a button is clicked."""
     stem = f"mittelverwendung-{slug}-{view.as_of.isoformat()}"
-    xlsx_col, pdf_col, _ = st.columns([1, 1, 2])
-    xlsx_col.download_button(
-        t("funds.report_xlsx", language),
-        data=lambda: fund_report_xlsx(view, language, created_on=today()),
-        file_name=f"{stem}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        icon=":material/table:",
-        help=t("funds.report_help", language),
-        # No rerun after a download: a rerun would replace the other button's deferred file mid-click.
-        on_click="ignore",
-        key="report_xlsx",
+    formats_out = (
+        ("xlsx", fund_report_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "table"),
+        ("pdf", fund_report_pdf, "application/pdf", "picture_as_pdf"),
     )
-    pdf_col.download_button(
-        t("funds.report_pdf", language),
-        data=lambda: fund_report_pdf(view, language, created_on=today()),
-        file_name=f"{stem}.pdf",
-        mime="application/pdf",
-        icon=":material/picture_as_pdf:",
-        help=t("funds.report_help", language),
-        on_click="ignore",
-        key="report_pdf",
-    )
+    for column, (suffix, render, mime, icon) in zip(st.columns([1, 1, 2]), formats_out, strict=False):
+        column.download_button(
+            t(f"funds.report_{suffix}", language),
+            data=partial(render, view, language, created_on=today()),
+            file_name=f"{stem}.{suffix}",
+            mime=mime,
+            icon=f":material/{icon}:",
+            help=t("funds.report_help", language),
+            # No rerun after a download: a rerun would replace the other button's deferred file mid-click.
+            on_click="ignore",
+            key=f"report_{suffix}",
+        )
 
 
 COMPARISON_COLUMNS = (

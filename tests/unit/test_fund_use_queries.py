@@ -133,7 +133,7 @@ def test_fund_use_queries_respect_the_scope(seeded_engine: Engine) -> None:
     assert set(queries.project_money(seeded_engine, liaison, date(2026, 1, 1))["alliance_id"]) == {son}
     assert set(queries.budgets(seeded_engine, liaison)["alliance_id"]) == {son}
     assert set(queries.alliance_populations(seeded_engine, liaison)["alliance_id"]) == {son}
-    for query in (queries.fund_flows_by_day, queries.project_topic_links, queries.alliance_funds):
+    for query in (queries.financial_flows_by_day, queries.project_topic_links, queries.alliance_funds):
         with pytest.raises(PermissionDenied):
             query(seeded_engine, liaison, harz)
     with pytest.raises(PermissionDenied):
