@@ -97,6 +97,18 @@ def main() -> None:
                 icon=":material/euro:",
                 url_path="mittelverwendung",
             ),
+            st.Page(
+                f"{PAGES_DIR}/targets.py",
+                title=t("nav.targets", language),
+                icon=":material/flag:",
+                url_path="ziele",
+            ),
+            st.Page(
+                f"{PAGES_DIR}/region.py",
+                title=t("nav.region", language),
+                icon=":material/map:",
+                url_path="region",
+            ),
         ],
         t("nav.section.ministry", language): [
             st.Page(
@@ -104,6 +116,14 @@ def main() -> None:
                 title=t("nav.compare", language),
                 icon=":material/compare_arrows:",
                 url_path="buendnisvergleich",
+            ),
+        ],
+        t("nav.section.data", language): [
+            st.Page(
+                f"{PAGES_DIR}/data_import.py",
+                title=t("nav.import", language),
+                icon=":material/upload_file:",
+                url_path="import",
             ),
         ],
     }

@@ -23,9 +23,20 @@ def _flatten(prefix: str, node: dict[str, Any], out: dict[str, str]) -> dict[str
 
 @cache
 def catalog(language: str) -> dict[str, str]:
-    """All messages of a language as flat dotted keys."""
-    text = resources.files("dashboard.i18n").joinpath(f"{language}.toml").read_text(encoding="utf-8")
-    return _flatten("", tomllib.loads(text), {})
+    """All messages of a language as flat dotted keys: ``<lang>.toml`` plus one file per feature in ``<lang>/``."""
+    root = resources.files("dashboard.i18n")
+    parts = [root.joinpath(f"{language}.toml")]
+    folder = root.joinpath(language)
+    if folder.is_dir():
+        parts += sorted((p for p in folder.iterdir() if p.name.endswith(".toml")), key=lambda p: p.name)
+    messages: dict[str, str] = {}
+    for part in parts:
+        found = _flatten("", tomllib.loads(part.read_text(encoding="utf-8")), {})
+        clashes = sorted(set(found) & set(messages))
+        if clashes:
+            raise ValueError(f"{part.name}: message keys defined twice: {', '.join(clashes)}")
+        messages.update(found)
+    return messages
 
 
 def t(key: str, language: str = DEFAULT_LANGUAGE, /, **params: Any) -> str:
