@@ -12,10 +12,12 @@ from sqlalchemy import Engine
 
 from dashboard import loaders
 from dashboard.config import ConfigError, Settings, load_settings
-from dashboard.data_access import db, queries
+from dashboard.data_access import db, impact, queries
 from dashboard.data_access.project_filter import ProjectFilter, filter_projects
 from dashboard.data_access.scope import Scope
 from dashboard.domain.fund_use import FundUseView
+from dashboard.domain.targets import TargetTracking
+from dashboard.loaders import EsfSummary
 
 
 def _bounds() -> tuple[int, int]:
@@ -126,3 +128,24 @@ def fund_use_view(
 def alliance_comparison(settings: Settings, scope: Scope, as_of: date) -> pl.DataFrame:
     """Every readable alliance side by side on a Stichtag."""
     return loaders.alliance_comparison(engine(settings), scope, as_of, settings.fund_rules)
+
+
+@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES)
+def target_tracking(settings: Settings, scope: Scope, alliance_id: int, as_of: date) -> TargetTracking:
+    """Every target of the alliance assessed on a Stichtag (targets page and overview share it)."""
+    return loaders.target_tracking(engine(settings), scope, alliance_id, as_of, settings.impact_rules)
+
+
+@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES)
+def esf_summary(settings: Settings, scope: Scope, alliance_id: int, as_of: date, for_others: bool) -> EsfSummary:
+    """ESF+ totals as this scope may see them; ``for_others`` suppresses small counts for presentation."""
+    return loaders.esf_summary(
+        engine(settings), scope, alliance_id, as_of, rules=settings.impact_rules, for_others=for_others
+    )
+
+
+@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES)
+def target_drilldown_frames(settings: Settings, scope: Scope, alliance_id: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Project titles and project Kreise of the alliance, for the drill-down from a target."""
+    e = engine(settings)
+    return impact.project_list(e, scope, alliance_id), impact.project_regions(e, scope, alliance_id)

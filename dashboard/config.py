@@ -52,6 +52,17 @@ class FundRules:
 
 
 @dataclass(frozen=True)
+class ImpactRules:
+    """The rules behind target statuses and the disclosure of small counts (all from configuration)."""
+
+    # A target is "im Plan" while its progress since the baseline reaches at least (1 - tolerance) of what the
+    # linear path asks for by the date of the latest actual value.
+    target_tolerance: float = 0.10
+    # Person counts from 1 to threshold - 1 are suppressed in views shown to others (statistical disclosure).
+    suppression_threshold: int = 5
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str
     # The environment variable the URL came from, so errors can name it.
@@ -62,6 +73,7 @@ class Settings:
     default_alliance: str
     port: int
     fund_rules: FundRules = field(default_factory=FundRules)
+    impact_rules: ImpactRules = field(default_factory=ImpactRules)
 
     @property
     def is_sqlite(self) -> bool:
@@ -128,6 +140,15 @@ def load_fund_rules(env: Mapping[str, str]) -> FundRules:
     )
 
 
+def load_impact_rules(env: Mapping[str, str]) -> ImpactRules:
+    """Target tolerance and suppression threshold from COCKPIT_TARGET_TOLERANCE and COCKPIT_SUPPRESSION_THRESHOLD."""
+    defaults = ImpactRules()
+    return ImpactRules(
+        target_tolerance=_percent_setting(env, "COCKPIT_TARGET_TOLERANCE", defaults.target_tolerance, upper=99),
+        suppression_threshold=_int_setting(env, "COCKPIT_SUPPRESSION_THRESHOLD", defaults.suppression_threshold),
+    )
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Settings from the environment; COCKPIT_DATABASE_URL wins over DATABASE_URL."""
     env = os.environ if env is None else env
@@ -150,4 +171,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         default_alliance=env.get("COCKPIT_DEFAULT_ALLIANCE") or "suedostniedersachsen",
         port=_int_setting(env, "COCKPIT_PORT", 8501),
         fund_rules=load_fund_rules(env),
+        impact_rules=load_impact_rules(env),
     )

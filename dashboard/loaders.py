@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import polars as pl
 from sqlalchemy import Engine
 
-from dashboard.config import FundRules
-from dashboard.data_access import queries
+from dashboard.config import FundRules, ImpactRules
+from dashboard.data_access import impact, queries
 from dashboard.data_access.scope import Scope
-from dashboard.domain import fund_use
+from dashboard.domain import esf, fund_use, targets
 
 
 def fund_use_view(
@@ -46,4 +47,53 @@ def alliance_comparison(engine: Engine, scope: Scope, as_of: date, rules: FundRu
         queries.alliance_populations(engine, scope),
         as_of=as_of,
         rules=rules,
+    )
+
+
+def target_tracking(
+    engine: Engine, scope: Scope, alliance_id: int, as_of: date, rules: ImpactRules
+) -> targets.TargetTracking:
+    """Every target of an alliance assessed on a Stichtag (the one status rule for page, overview and exports)."""
+    target_frame = impact.alliance_targets(engine, scope, alliance_id)
+    indicator_ids = target_frame["indicator_id"].unique().to_list()
+    return targets.track_targets(
+        targets=target_frame,
+        observations=impact.project_observations(engine, scope, alliance_id, indicator_ids=indicator_ids),
+        topic_links=impact.project_topic_ids(engine, scope, alliance_id),
+        kreis_observations=impact.kreis_observations(engine, scope, alliance_id, indicator_ids),
+        kreise=impact.alliance_kreis_count(engine, scope, alliance_id),
+        as_of=as_of,
+        tolerance=rules.target_tolerance,
+    )
+
+
+@dataclass(frozen=True)
+class EsfSummary:
+    """ESF+ totals of an alliance as the caller may see them, plus the reports that break the counting rules."""
+
+    totals: pl.DataFrame  # esf.TOTALS_SCHEMA (+ <column>_suppressed flags)
+    suppressed: bool  # small counts are suppressed in this view
+    threshold: int
+    exclusivity: pl.DataFrame  # project_id, title, EECO01, EECR01, EECR04
+    breakdowns: pl.DataFrame  # project_id, title, code, total, breakdown
+
+
+def esf_summary(
+    engine: Engine, scope: Scope, alliance_id: int, as_of: date, *, rules: ImpactRules, for_others: bool
+) -> EsfSummary:
+    """ESF+ totals on a Stichtag; small counts are suppressed for others and whenever the scope requires it."""
+    indicators = impact.esf_indicators(engine)
+    observations = impact.project_observations(
+        engine, scope, alliance_id, indicator_ids=indicators["indicator_id"].to_list()
+    )
+    titles = impact.project_list(engine, scope, alliance_id).select("project_id", "title")
+    suppressed = for_others or not scope.sees_small_counts(alliance_id)
+    totals = esf.esf_totals(observations, indicators, as_of)
+    totals = esf.suppress_small_counts(totals, rules.suppression_threshold if suppressed else 1)
+    return EsfSummary(
+        totals=totals,
+        suppressed=suppressed,
+        threshold=rules.suppression_threshold,
+        exclusivity=esf.exclusivity_violations(observations, as_of).join(titles, on="project_id", how="left"),
+        breakdowns=esf.breakdown_violations(observations, as_of).join(titles, on="project_id", how="left"),
     )

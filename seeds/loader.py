@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 from sqlalchemy import Engine
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel, col, select
 
 from dashboard.data_access.models import (
     Alliance,
@@ -42,8 +42,11 @@ from dashboard.data_access.vocabulary import (
     RegionLevel,
     TargetScope,
 )
+from seeds.regional import seed_regional_examples
 
 EXAMPLE = "Beispieldaten"
+# The example regional statistic (seeds/regional.py) behind each alliance's regional target.
+REGIONAL_TARGET_INDICATOR = "BEISPIEL_REG_ALQ"
 PRESS = "press"  # shorthand in the YAML for "the alliance's own source"
 # Statuses in which money has been approved and flows.
 FUNDED = {
@@ -183,6 +186,8 @@ class _AllianceBuilder:
         self.topics: dict[str, Topic] = {}
         self.projects: list[tuple[Project, dict[str, Any]]] = []
         self.observations: list[Observation] = []
+        self.planned_participants: dict[int, int] = {}
+        self.project_topics: dict[int, list[str]] = {}
 
     def where(self, *parts: str) -> str:
         return " › ".join(["alliances.yaml", self.slug, *parts])
@@ -309,6 +314,7 @@ class _AllianceBuilder:
         for name in raw.get("topics", []):
             topic = self._lookup(self.topics, name, "topic", title)
             self.add(ProjectTopic(project_id=project.id, topic_id=topic.id))
+            self.project_topics.setdefault(project.id, []).append(topic.name)
         for ags in raw.get("regions", []):
             self._require_region(ags, known_regions, "projects", title)
             self.add(ProjectRegion(project_id=project.id, region_ags=ags))
@@ -357,11 +363,14 @@ class _AllianceBuilder:
             )
         )
 
-    def _observation(self, project: Project, code: str, on: date, value: float, *, cumulative: bool) -> None:
+    def _observation(
+        self, project: Project, code: str, on: date, value: float, *, cumulative: bool, dimensions: str = ""
+    ) -> None:
         observation = Observation(
             indicator_id=self.indicators[code],
             project_id=project.id,
             period_end=on,
+            dimensions=dimensions,
             value=value,
             is_cumulative=cumulative,
             source=EXAMPLE,
@@ -370,32 +379,60 @@ class _AllianceBuilder:
         self.observations.append(observation)
 
     def _add_observations(self, project: Project, rng: random.Random) -> None:
-        """Half-yearly cumulative participant counts and results at the end (example data)."""
+        """Half-yearly cumulative participant counts (with breakdowns by sex) and results at the end (example data)."""
         if project.status not in FUNDED or not project.start_date or not project.end_date:
             return
+        assert project.id is not None
         per_euro = rng.uniform(0.8, 1.6) / 1000  # participants per euro of grant
         total = max(8, round(float(project.approved_grant or 0) * per_euro))
+        self.planned_participants[project.id] = total
         if project.status == ProjectStatus.ABGEBROCHEN:
             total = round(total * 0.4)
         reports = [q for q in _quarter_ends(project.start_date, project.end_date) if q.month in (6, 12)]
         reports = reports or [project.end_date]
-        code = "EECO01" if project.fund == Fund.ESF else "FKB_RUECKKEHR_BERATEN"
+        esf = project.fund == Fund.ESF
+        code = "EECO01" if esf else "FKB_RUECKKEHR_BERATEN"
+        women, diverse = rng.uniform(0.38, 0.62), rng.randint(0, 2)
+        advises_companies = self._in_first_topic(project)
         for i, on in enumerate(reports, start=1):
             reached = round(total * i / len(reports))
             self._observation(project, code, on, reached, cumulative=True)
-            if project.fund == Fund.ESF:
+            if esf:
+                # Breakdowns add up to the total: a few "divers", the rest split between women and men.
+                d = min(diverse, reached)
+                w = min(round(reached * women), reached - d)
+                for dimensions, value in (("sex=w", w), ("sex=m", reached - w - d), ("sex=d", d)):
+                    self._observation(project, "EECO01", on, value, cumulative=True, dimensions=dimensions)
+                self._observation(project, "EECO02", on, round(reached * 0.42), cumulative=True)
                 self._observation(project, "EECO13", on, round(reached * 0.35), cumulative=True)
+            if advises_companies:
+                self._observation(
+                    project, "FKB_UNTERNEHMEN_BERATEN", on, round(total * 0.3 * i / len(reports)), cumulative=True
+                )
         if "Fachkräfte" in project.title or "Welcome" in project.title:
             for i, on in enumerate(reports, start=1):
                 self._observation(
                     project, "FKB_INT_VERMITTELT", on, round(total * 0.25 * i / len(reports)), cumulative=True
                 )
-        if project.fund == Fund.ESF and project.status == ProjectStatus.ABGESCHLOSSEN:
+        if esf and advises_companies:
+            self._observation(project, "EECO19", reports[-1], rng.randint(3, 25), cumulative=False)
+        if esf and project.status == ProjectStatus.ABGESCHLOSSEN:
             employed = round(total * rng.uniform(0.25, 0.4))
-            self._observation(project, "EECR04", project.end_date, employed, cumulative=False)
-            self._observation(
-                project, "EECR03", project.end_date, round(total * rng.uniform(0.3, 0.5)), cumulative=False
-            )
+            # EECR01 and EECR04 exclude each other per participant: together at most the participants.
+            searching = round(total * rng.uniform(0.1, 0.25))
+            for result, value in (
+                ("EECR01", searching),
+                ("EECR04", employed),
+                ("EECR03", round(total * rng.uniform(0.3, 0.5))),
+            ):
+                self._observation(project, result, project.end_date, value, cumulative=False)
+
+    def _in_first_topic(self, project: Project) -> bool:
+        """Projects of the alliance's first Handlungsfeld report companies advised (its topic target counts them)."""
+        if not self.topics:
+            return False
+        first = next(iter(self.topics.values()))
+        return any(topic == first.name for topic in self.project_topics.get(project.id or 0, ()))
 
     def _add_assessment(self, project: Project, rng: random.Random) -> None:
         if project.status not in ASSESSED or not project.start_date:
@@ -430,7 +467,7 @@ class _AllianceBuilder:
             # Cumulative series: a project's latest value is its total; never sum across reporting dates.
             finals: dict[int | None, float] = {}
             for o in self.observations:
-                if o.indicator_id == self.indicators[code] and o.value is not None:
+                if o.indicator_id == self.indicators[code] and o.value is not None and not o.dimensions:
                     finals[o.project_id] = max(finals.get(o.project_id, 0.0), o.value)
             if not finals:
                 continue
@@ -462,6 +499,69 @@ class _AllianceBuilder:
                     due_date=alliance.period_end,
                 )
             )
+        self._add_project_target()
+        self._add_regional_target()
+
+    def _add_project_target(self) -> None:
+        """The participants planned for the first running ESF+ project, as that project's own target."""
+        running = [
+            p for p, _ in self.projects if p.status == ProjectStatus.LAUFEND and p.fund == Fund.ESF and p.end_date
+        ]
+        if not running or running[0].id not in self.planned_participants:
+            return
+        project = running[0]
+        assert project.id is not None and project.start_date is not None and project.end_date is not None
+        assert self.alliance.id is not None
+        self.add(
+            Target(
+                alliance_id=self.alliance.id,
+                indicator_id=self.indicators["EECO01"],
+                scope=TargetScope.PROJECT.value,
+                project_id=project.id,
+                description=f"{EXAMPLE}: geplante Teilnehmende laut Antrag",
+                baseline_value=0,
+                baseline_date=project.start_date,
+                target_value=self.planned_participants[project.id],
+                due_date=project.end_date,
+            )
+        )
+
+    def _add_regional_target(self) -> None:
+        """Lower the (example) unemployment rate of the alliance's Kreise by one point over the funding period."""
+        alliance = self.alliance
+        indicator = self.session.exec(select(Indicator).where(Indicator.code == REGIONAL_TARGET_INDICATOR)).first()
+        if indicator is None or indicator.id is None:
+            return
+        base_day = date(alliance.period_start.year - 1, 12, 31)
+        rows = self.session.exec(
+            select(Observation.value, Region.population)
+            .join(Region, col(Region.ags) == col(Observation.region_ags))
+            .join(AllianceRegion, col(AllianceRegion.region_ags) == col(Region.ags))
+            .where(
+                AllianceRegion.alliance_id == alliance.id,
+                Observation.indicator_id == indicator.id,
+                col(Observation.project_id).is_(None),
+                Observation.dimensions == "",
+                Observation.period_end == base_day,
+            )
+        ).all()
+        weighted = [(value, population) for value, population in rows if value is not None and population]
+        if not weighted:
+            return
+        baseline = sum(v * p for v, p in weighted) / sum(p for _, p in weighted)
+        assert alliance.id is not None
+        self.add(
+            Target(
+                alliance_id=alliance.id,
+                indicator_id=indicator.id,
+                scope=TargetScope.ALLIANCE.value,
+                description=f"{EXAMPLE}: Arbeitslosenquote im Bündnisgebiet um einen Punkt senken",
+                baseline_value=round(baseline, 1),
+                baseline_date=base_day,
+                target_value=round(baseline - 1.0, 1),
+                due_date=alliance.period_end,
+            )
+        )
 
 
 def seed_demo(engine: Engine, *, reset: bool = False, progress: Callable[[str], None] | None = None) -> SeedReport:
@@ -472,6 +572,7 @@ def seed_demo(engine: Engine, *, reset: bool = False, progress: Callable[[str], 
         upsert_regions(session, report)
         session.flush()
         indicators = upsert_indicators(session, report)
+        seed_regional_examples(session, report.count)
         for raw in data["alliances"]:
             existing = session.exec(select(Alliance).where(Alliance.slug == raw["slug"])).first()
             if existing is not None and not reset:

@@ -52,6 +52,11 @@ class Scope:
         if not self.can_read_alliance(alliance_id):
             raise PermissionDenied(f"{self.user} ({self.role}) may not read alliance {alliance_id}")
 
+    def sees_small_counts(self, alliance_id: int) -> bool:
+        """Exact small person counts are for the alliance's own speakers and admins; everyone else (members,
+        ministry liaisons) sees them suppressed, like any view shown to others."""
+        return self.role in (Role.ADMIN, Role.SPEAKER) and self.can_read_alliance(alliance_id)
+
     def alliance_filter(self, column: ColumnElement[Any] | Mapped[Any]) -> ColumnElement[bool]:
         """A WHERE clause restricting a query to the alliances this scope may read."""
         if self.reads_all_alliances:

@@ -17,6 +17,14 @@ def test_default_is_sqlite_in_data_dir() -> None:
     assert settings.database_setting == "COCKPIT_DATA_DIR"
 
 
+def test_impact_rules_default_and_from_the_environment() -> None:
+    assert load_settings({}).impact_rules.target_tolerance == pytest.approx(0.10)
+    assert load_settings({}).impact_rules.suppression_threshold == 5
+    rules = load_settings({"COCKPIT_TARGET_TOLERANCE": "20", "COCKPIT_SUPPRESSION_THRESHOLD": "3"}).impact_rules
+    assert rules.target_tolerance == pytest.approx(0.20)
+    assert rules.suppression_threshold == 3
+
+
 def test_cockpit_database_url_wins_over_database_url() -> None:
     settings = load_settings({"DATABASE_URL": "postgresql://a/b", "COCKPIT_DATABASE_URL": "sqlite:///x.db"})
     assert settings.database_url == "sqlite:///x.db"
@@ -31,6 +39,9 @@ def test_cockpit_database_url_wins_over_database_url() -> None:
         ({"COCKPIT_CACHE_MAX_ENTRIES": "0"}, "COCKPIT_CACHE_MAX_ENTRIES"),
         ({"COCKPIT_LANGUAGE": "fr"}, "COCKPIT_LANGUAGE"),
         ({"COCKPIT_PORT": "abc"}, "COCKPIT_PORT"),
+        ({"COCKPIT_TARGET_TOLERANCE": "viel"}, "COCKPIT_TARGET_TOLERANCE"),
+        ({"COCKPIT_TARGET_TOLERANCE": "100"}, "COCKPIT_TARGET_TOLERANCE"),
+        ({"COCKPIT_SUPPRESSION_THRESHOLD": "0"}, "COCKPIT_SUPPRESSION_THRESHOLD"),
     ],
 )
 def test_bad_values_name_the_setting(env: dict[str, str], setting: str) -> None:

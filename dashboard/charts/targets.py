@@ -1,0 +1,102 @@
+"""Figures of targets and impact: one target's actual values against its linear path, statuses at a glance."""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+from typing import Any
+
+import plotly.graph_objects as go
+import polars as pl
+
+from dashboard.charts.theme import BLACK, BLUE, GREEN, GREY, ORANGE, SKY, VERMILION, styled
+from dashboard.i18n import t
+
+STATUS_COLOURS = {
+    "erreicht": GREEN,
+    "im_plan": SKY,
+    "gefaehrdet": ORANGE,
+    "verfehlt": VERMILION,
+    "keine_daten": GREY,
+}
+
+
+def _value_format(unit: str | None, language: str) -> str:
+    suffix = f" {html.escape(unit)}" if unit else ""
+    return "%{y:,.1f}" + suffix if (unit or "").strip() in {"%", "Prozent"} else "%{y:,.0f}" + suffix
+
+
+def target_progress_figure(
+    target: dict[str, Any], series: pl.DataFrame, path: pl.DataFrame, as_of: date, language: str
+) -> go.Figure:
+    """Actual values over time (steps for project reports, points for statistics) and the path to the target."""
+    hover = _value_format(target["unit"], language)
+    figure = go.Figure()
+    figure.add_trace(
+        go.Scatter(
+            x=path["day"].to_list(),
+            y=path["value"].to_list(),
+            name=t("targets.chart.path", language),
+            mode="lines",
+            line={"color": BLACK, "dash": "dash", "width": 1.5},
+            hovertemplate=hover,
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=[target["due_date"]],
+            y=[target["target_value"]],
+            name=t("targets.chart.target", language),
+            mode="markers",
+            marker={"color": BLACK, "symbol": "star", "size": 14},
+            hovertemplate=hover,
+        )
+    )
+    if not series.is_empty():
+        figure.add_trace(
+            go.Scatter(
+                x=series["period_end"].to_list(),
+                y=series["value"].to_list(),
+                name=t("targets.chart.actual", language),
+                mode="lines+markers",
+                line={"color": BLUE, "width": 2.5, "shape": "hv" if target.get("basis") == "projects" else "linear"},
+                hovertemplate=hover,
+            )
+        )
+    first, last = path["day"].min(), path["day"].max()
+    if isinstance(first, date) and isinstance(last, date) and first <= as_of <= last:
+        figure.add_vline(x=as_of, line={"color": GREY, "dash": "dot", "width": 1})
+        figure.add_annotation(
+            x=as_of, y=1, yref="paper", text=t("targets.chart.as_of", language), showarrow=False, xanchor="left"
+        )
+    unit = html.escape(target["unit"] or "")
+    figure.update_yaxes(title=unit or None, rangemode="tozero" if target["direction"] == "up" else "normal")
+    date_format = "%b %Y" if language == "en" else "%m.%Y"
+    figure.update_xaxes(title=None, tickformat=date_format, hoverformat="%d.%m.%Y" if language == "de" else None)
+    return styled(figure, language, height=340)
+
+
+def status_figure(counts: pl.DataFrame, language: str) -> go.Figure:
+    """One stacked bar: how many targets have which status."""
+    figure = go.Figure()
+    for status, count in counts.select("status", "targets").iter_rows():
+        if not count:
+            continue
+        figure.add_trace(
+            go.Bar(
+                x=[count],
+                y=[""],
+                orientation="h",
+                name=t(f"targets.status.{status}", language),
+                marker={"color": STATUS_COLOURS[status]},
+                text=[count],
+                textposition="inside",
+                hovertemplate="%{x}",
+            )
+        )
+    figure.update_layout(barmode="stack", hovermode="closest", showlegend=True)
+    figure.update_xaxes(visible=False)
+    figure.update_yaxes(visible=False)
+    styled(figure, language, height=120)
+    figure.update_layout(margin={"l": 0, "r": 0, "t": 30, "b": 0}, hovermode="closest")
+    return figure
