@@ -556,7 +556,7 @@ class _AllianceBuilder:
                 indicator_id=indicator.id,
                 scope=TargetScope.ALLIANCE.value,
                 description=f"{EXAMPLE}: Arbeitslosenquote im Bündnisgebiet um einen Punkt senken",
-                baseline_value=round(baseline, 1),
+                baseline_value=round(baseline, 3),
                 baseline_date=base_day,
                 target_value=round(baseline - 1.0, 1),
                 due_date=alliance.period_end,

@@ -2,9 +2,9 @@
 
 The status rule (written out on the page and in the README):
 
-* **erreicht** – the latest actual value reaches the target value (for a good-when-down indicator such as the
+* **erreicht** – the latest actual value (up to the Stichtag, never after the due date) reaches the target value (for a good-when-down indicator such as the
   unemployment rate: it is at or below the target);
-* **verfehlt** – an actual value dated on or after the due date exists and does not reach the target;
+* **verfehlt** – the due date has come and the latest actual value up to it does not reach the target;
 * **im Plan** – the progress made since the baseline is at least (1 − tolerance) of the progress the linear path
   from baseline to target asks for *by the date of the actual value* (official statistics lag by a year or two,
   so comparing with today's path value would call every regional target late);
@@ -166,9 +166,16 @@ def path_value(day: pl.Expr) -> pl.Expr:
 def assess_targets(targets: pl.DataFrame, series: pl.DataFrame, as_of: date, tolerance: float) -> pl.DataFrame:
     """Targets with actual value and date, the path value today and at the actual's date, progress and status.
 
-    The one status rule of the product: the targets page and the overview's KPI both call this.
+    The actual value is the latest one up to the Stichtag, and never one after the due date: a target "by 2027"
+    is judged by 2027's value. The one status rule of the product: the targets page and the overview call this.
     """
-    latest = series.filter(pl.col("period_end") <= as_of).sort("period_end").group_by("target_id").last()
+    latest = (
+        series.join(targets.select("target_id", "due_date"), on="target_id", how="inner")
+        .filter(pl.col("period_end") <= pl.min_horizontal(pl.lit(as_of), pl.col("due_date")))
+        .sort("period_end")
+        .group_by("target_id")
+        .last()
+    )
     sign = pl.when(pl.col("direction") == Direction.DOWN.value).then(-1.0).otherwise(1.0)
     needed_total = (pl.col("target_value") - pl.col("baseline_value")) * sign
     made = (pl.col("actual_value") - pl.col("baseline_value")) * sign
@@ -179,9 +186,10 @@ def assess_targets(targets: pl.DataFrame, series: pl.DataFrame, as_of: date, tol
         .then(pl.lit(TargetStatus.KEINE_DATEN.value))
         .when(reached)
         .then(pl.lit(TargetStatus.ERREICHT.value))
-        .when(pl.col("actual_date") >= pl.col("due_date"))
+        .when(pl.col("due_date") <= as_of)
         .then(pl.lit(TargetStatus.VERFEHLT.value))
-        .when(made >= needed_by_data * (1 - tolerance))
+        # The epsilon keeps values that equal the path (up to float noise) on track.
+        .when(made >= needed_by_data * (1 - tolerance) - 1e-9)
         .then(pl.lit(TargetStatus.IM_PLAN.value))
         .otherwise(pl.lit(TargetStatus.GEFAEHRDET.value))
     )

@@ -244,7 +244,7 @@ def parse_genesis_table(text: str, filename: str) -> ParsedImport:
         )
     )
     indicators = _indicators(columns, source=source, title=title)
-    notes = _notes(footer, observations, title_period)
+    notes = _notes(footer, observations, title_period, total_lines=physical_lines(text))
     return ParsedImport(
         format=ImportFormat.GENESIS_TABLE,
         title=title,
@@ -413,11 +413,13 @@ def _indicators(columns: list[ValueColumn], *, source: str, title: str) -> pl.Da
     )
 
 
-def _notes(footer: list[Record], observations: pl.DataFrame, title_period: str | None) -> tuple[ImportIssue, ...]:
+def _notes(
+    footer: list[Record], observations: pl.DataFrame, title_period: str | None, *, total_lines: int
+) -> tuple[ImportIssue, ...]:
     notes = []
     if footer:
-        lines = footer[-1].line - footer[0].line + 1 + sum(field.count("\n") for field in footer[-1].fields)
-        notes.append(ImportIssue("note.footnotes_skipped", line=footer[0].line, params={"count": lines}))
+        count = total_lines - footer[0].line + 1
+        notes.append(ImportIssue("note.footnotes_skipped", line=footer[0].line, params={"count": count}))
     missing = observations.select(pl.col("value").is_null().sum()).item()
     if missing:
         notes.append(ImportIssue("note.missing_values", params={"count": missing}))

@@ -17,6 +17,7 @@ from dashboard.i18n import formats, t
 from dashboard.ui.context import page_context
 from dashboard.ui.facts import alliance_facts, partner_table
 from dashboard.ui.kpis import kpi_row
+from dashboard.ui.targets import target_kpi
 from dashboard.ui.text import plain
 
 ctx = page_context()
@@ -38,6 +39,7 @@ as_of = picker.date_input(
 data = cache.overview_data(ctx.settings, ctx.scope, ctx.alliance_id)
 kpis = overview_kpis(data.budget, data.flows, as_of)
 kpi_row(kpis, time_elapsed_share(start, end, as_of), lang)
+target_kpi(cache.target_tracking(ctx.settings, ctx.scope, ctx.alliance_id, as_of).assessed, lang)
 
 st.subheader(t("overview.flows_title", lang))
 flows = cumulative_flows(data.budget, data.flows, start, end)

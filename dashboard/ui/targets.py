@@ -46,6 +46,17 @@ def status_tiles(counts: pl.DataFrame, language: str) -> None:
         )
 
 
+def target_kpi(assessed: pl.DataFrame, language: str) -> None:
+    """The overview's KPI "targets by status", by the same rule as the targets page, with a link there."""
+    heading, link = st.columns([4, 1], vertical_alignment="bottom")
+    heading.markdown(f"**{t('targets.kpi_title', language)}**")
+    link.page_link("dashboard/pages/targets.py", label=t("targets.kpi_link", language), icon=":material/flag:")
+    if assessed.is_empty():
+        st.caption(t("targets.kpi_empty", language))
+        return
+    status_tiles(domain.status_counts(assessed), language)
+
+
 def status_rule(tolerance: float, language: str) -> None:
     """The rule behind the statuses, written out next to them."""
     with st.expander(t("targets.rule.title", language), icon=":material/rule:"):

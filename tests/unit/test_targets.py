@@ -87,6 +87,13 @@ def test_status_rule_for_a_good_when_up_indicator() -> None:
     }
     later = assess_targets(frame, actuals, as_of=date(2028, 1, 31), tolerance=0.10)
     assert status_of(later)[4] == TargetStatus.VERFEHLT
+    # A value after the due date does not rescue a missed target: "by 2027" is judged by 2027's value.
+    rescued = pl.concat([actuals, series((4, date(2028, 1, 15), 120.0))])
+    assert (
+        status_of(assess_targets(frame, rescued, as_of=date(2028, 1, 31), tolerance=0.10))[4] == TargetStatus.VERFEHLT
+    )
+    # On the due date itself, a target not reached is missed even if that day's report is still to come.
+    assert status_of(assess_targets(frame, series((4, HALFWAY, 60.0)), as_of=DUE, tolerance=0.10))[4] == "verfehlt"
     row = assessed.filter(pl.col("target_id") == 2).row(0, named=True)
     assert row["actual_value"] == 48.0
     assert row["actual_date"] == HALFWAY

@@ -1,0 +1,225 @@
+"""Figures of the region page: the indicator over time, the Kreise on a map, and need versus approved money.
+
+The map is a plain scatter in longitude/latitude with an equal-distance aspect, without a base map: Plotly's
+geo base maps are fetched from a CDN, and the Cockpit must render offline.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+import plotly.graph_objects as go
+import polars as pl
+
+from dashboard.charts.theme import BLACK, BLUE, GREEN, GREY, ORANGE, PINK, SKY, VERMILION, YELLOW, styled
+from dashboard.i18n import t
+
+KREIS_COLOURS = (BLUE, ORANGE, GREEN, VERMILION, PINK, SKY, YELLOW, BLACK)
+DASHES = ("solid", "longdash", "dashdot")  # after eight Kreise the colours repeat with another dash
+REFERENCE_DASH = {"land": "dash", "bund": "dot"}
+# Cividis: sequential and readable with every colour-vision deficiency, like the Okabe-Ito palette.
+COLOUR_SCALE = "Cividis"
+
+
+def _decimals(values: pl.Series) -> int:
+    present = values.drop_nulls()
+    return 0 if present.is_empty() or bool((present == present.round(0)).all()) else 1
+
+
+def _number_format(decimals: int) -> str:
+    return f",.{decimals}f"
+
+
+def _is_yearly(series: pl.DataFrame) -> bool:
+    """At most one period per region and year: the x axis shows years rather than days."""
+    if series.is_empty():
+        return True
+    per_year = series.group_by("region_ags", pl.col("period_end").dt.year()).len()
+    return int(per_year["len"].max() or 0) <= 1  # type: ignore[operator]
+
+
+def _unit_suffix(unit: str) -> str:
+    return f" {html.escape(unit)}" if unit else ""
+
+
+def regional_series_figure(
+    series: pl.DataFrame, language: str, *, unit: str, indexed: bool = False, base_year: int | None = None
+) -> go.Figure:
+    """One line per Kreis; the Länder (dashed) and Germany (dotted) in grey as references; gaps where missing."""
+    yearly = _is_yearly(series)
+    decimals = 1 if indexed else _decimals(series["value"])
+    suffix = "" if indexed else _unit_suffix(unit)
+    hover = f"%{{y:{_number_format(decimals)}}}{suffix}"
+    figure = go.Figure()
+    kreise = series.filter(~pl.col("is_reference"))
+    references = series.filter(pl.col("is_reference"))
+    names = kreise.select("region_ags", "region_name").unique().sort("region_name", "region_ags")
+    for position, (ags, name) in enumerate(names.iter_rows()):
+        rows = kreise.filter(pl.col("region_ags") == ags).sort("period_end")
+        x = rows["period_end"].dt.year() if yearly else rows["period_end"]
+        figure.add_trace(
+            go.Scatter(
+                x=x.to_list(),
+                y=rows["value"].to_list(),
+                name=html.escape(name),
+                mode="lines+markers",
+                connectgaps=False,
+                line={
+                    "color": KREIS_COLOURS[position % len(KREIS_COLOURS)],
+                    "dash": DASHES[(position // len(KREIS_COLOURS)) % len(DASHES)],
+                    "width": 2.2,
+                },
+                marker={"size": 5},
+                hovertemplate=hover,
+            )
+        )
+    for (ags, name, level), rows in references.sort("period_end").group_by(
+        "region_ags", "region_name", "level", maintain_order=True
+    ):
+        x = rows["period_end"].dt.year() if yearly else rows["period_end"]
+        figure.add_trace(
+            go.Scatter(
+                x=x.to_list(),
+                y=rows["value"].to_list(),
+                name=html.escape(str(name)),
+                mode="lines",
+                connectgaps=False,
+                line={"color": GREY, "dash": REFERENCE_DASH.get(str(level), "dash"), "width": 1.8},
+                hovertemplate=hover,
+                legendrank=2000 if ags == "DG" else 1500,
+            )
+        )
+    if indexed:
+        figure.add_hline(y=100, line={"color": GREY, "width": 1})
+        y_title = t("region.chart.index_axis", language, year=base_year or "")
+    else:
+        y_title = html.escape(unit)
+    figure.update_yaxes(title=y_title, tickformat=_number_format(decimals), hoverformat=_number_format(decimals))
+    if yearly:
+        figure.update_xaxes(title=None, tickformat="d", dtick=1, hoverformat="d")
+    else:
+        figure.update_xaxes(title=None, hoverformat="%d.%m.%Y" if language == "de" else "%d %b %Y")
+    return styled(figure, language, height=420)
+
+
+def _padded(values: list[float], pad: float) -> list[float]:
+    return [min(values) - pad, max(values) + pad]
+
+
+def region_map_figure(frame: pl.DataFrame, language: str, *, unit: str, period_label: str) -> go.Figure:
+    """Bubbles at each Kreis' coordinates coloured by the value (grey where missing), labelled with the name.
+
+    Longitude and latitude are drawn in an equal-distance aspect: a degree of latitude spans 1/cos(latitude) times
+    the pixels of a degree of longitude at the map's mean latitude, so the Kreise keep their true positions.
+    """
+    placed = frame.filter(pl.col("latitude").is_not_null(), pl.col("longitude").is_not_null())
+    figure = go.Figure()
+    if placed.is_empty():
+        return styled(figure, language, height=420)
+    decimals = _decimals(placed["value"])
+    number = _number_format(decimals)
+    largest = float(placed["population"].max() or 1)  # type: ignore[arg-type]
+    sizes = (18 + 30 * (placed["population"].fill_null(0).cast(pl.Float64) / largest).sqrt()).to_list()
+    placed = placed.with_columns(size=pl.Series(sizes))
+    present = placed.filter(pl.col("value").is_not_null())
+    missing = placed.filter(pl.col("value").is_null())
+    suffix = _unit_suffix(unit)
+    if present.height:
+        figure.add_trace(
+            go.Scatter(
+                x=present["longitude"].to_list(),
+                y=present["latitude"].to_list(),
+                mode="markers+text",
+                text=[html.escape(name) for name in present["region_name"].to_list()],
+                textposition="top center",
+                marker={
+                    "size": present["size"].to_list(),
+                    "color": present["value"].to_list(),
+                    "colorscale": COLOUR_SCALE,
+                    "showscale": True,
+                    "colorbar": {"title": {"text": html.escape(unit)}, "tickformat": number, "thickness": 14},
+                    "line": {"color": "white", "width": 1},
+                    "opacity": 0.9,
+                },
+                customdata=present["value"].to_list(),
+                hovertemplate=f"<b>%{{text}}</b><br>%{{customdata:{number}}}{suffix}<extra></extra>",
+                name=html.escape(period_label),
+                showlegend=False,
+            )
+        )
+    if missing.height:
+        markers = [html.escape(marker or "") for marker in missing["missing_marker"].to_list()]
+        figure.add_trace(
+            go.Scatter(
+                x=missing["longitude"].to_list(),
+                y=missing["latitude"].to_list(),
+                mode="markers+text",
+                text=[html.escape(name) for name in missing["region_name"].to_list()],
+                textposition="top center",
+                marker={"size": missing["size"].to_list(), "color": "white", "line": {"color": GREY, "width": 2}},
+                customdata=markers,
+                hovertemplate=(
+                    f"<b>%{{text}}</b><br>{html.escape(t('region.chart.missing', language))} (%{{customdata}})"
+                    "<extra></extra>"
+                ),
+                name=t("region.chart.missing", language),
+                showlegend=True,
+            )
+        )
+    longitudes, latitudes = placed["longitude"].to_list(), placed["latitude"].to_list()
+    mean_latitude = sum(latitudes) / len(latitudes)
+    figure.update_xaxes(visible=False, range=_padded(longitudes, 0.35))
+    figure.update_yaxes(
+        visible=False,
+        range=[min(latitudes) - 0.15, max(latitudes) + 0.25],  # room above for the names
+        scaleanchor="x",
+        scaleratio=1 / math.cos(math.radians(mean_latitude)),
+    )
+    figure = styled(figure, language, height=460)
+    figure.update_layout(hovermode="closest", plot_bgcolor="#F7F7F7")
+    return figure
+
+
+def need_vs_intervention_figure(
+    frame: pl.DataFrame, language: str, *, indicator_name: str, unit: str, average_euro: float | None
+) -> go.Figure:
+    """Each Kreis at (indicator value, approved euro per inhabitant), sized by population, labelled by name.
+
+    ``average_euro`` (the alliance's approved money per inhabitant) is drawn as a dotted line for orientation.
+    """
+    shown = frame.filter(pl.col("value").is_not_null(), pl.col("euro_per_inhabitant").is_not_null())
+    number = _number_format(_decimals(shown["value"]))
+    figure = go.Figure()
+    if shown.height:
+        largest = float(shown["population"].max() or 1)  # type: ignore[arg-type]
+        sizes = (14 + 30 * (shown["population"].cast(pl.Float64) / largest).sqrt()).to_list()
+        euro = "%{y:,.2f} €" if language == "de" else "€%{y:,.2f}"
+        figure.add_trace(
+            go.Scatter(
+                x=shown["value"].to_list(),
+                y=shown["euro_per_inhabitant"].to_list(),
+                mode="markers+text",
+                text=[html.escape(name) for name in shown["region_name"].to_list()],
+                textposition="top center",
+                marker={"size": sizes, "color": BLUE, "opacity": 0.7, "line": {"color": "white", "width": 1}},
+                hovertemplate=(
+                    f"<b>%{{text}}</b><br>%{{x:{number}}}{_unit_suffix(unit)}<br>{euro} "
+                    f"{html.escape(t('region.chart.per_inhabitant', language))}<extra></extra>"
+                ),
+                showlegend=False,
+            )
+        )
+    if average_euro is not None:
+        figure.add_hline(
+            y=average_euro,
+            line={"color": GREY, "dash": "dot", "width": 1},
+            annotation_text=html.escape(t("region.chart.alliance_average", language)),
+            annotation_position="top left",
+        )
+    x_title = f"{html.escape(indicator_name)} ({html.escape(unit)})" if unit else html.escape(indicator_name)
+    figure.update_xaxes(title=x_title, tickformat=number)
+    figure.update_yaxes(title=t("region.chart.euro_axis", language), tickformat=",.2f", rangemode="tozero")
+    figure = styled(figure, language, height=420)
+    figure.update_layout(hovermode="closest")
+    return figure
