@@ -218,7 +218,10 @@ def _indicator_ids(session: Session, spec: dict[str, Any], count: Callable[[str,
 
 def _existing_keys(connection: Connection, indicator_ids: list[int]) -> pl.DataFrame:
     statement = select(
-        col(Observation.indicator_id), col(Observation.region_ags), col(Observation.period_end), col(Observation.dimensions)
+        col(Observation.indicator_id),
+        col(Observation.region_ags),
+        col(Observation.period_end),
+        col(Observation.dimensions),
     ).where(col(Observation.indicator_id).in_(indicator_ids), col(Observation.project_id).is_(None))
     rows = connection.execute(statement).all()
     schema = {"indicator_id": pl.Int64(), "region_ags": pl.String(), "period_end": pl.Date(), "dimensions": pl.String()}
@@ -229,7 +232,9 @@ def seed_regional_examples(session: Session, count: Callable[[str, int], None]) 
     """Add the example regional statistics that are missing (after the regions exist); returns the rows written."""
     spec = _read(SPEC_FILE)
     ids = _indicator_ids(session, spec, count)
-    codes = pl.DataFrame({"code": list(ids), "indicator_id": list(ids.values())}, schema_overrides={"indicator_id": pl.Int64})
+    codes = pl.DataFrame(
+        {"code": list(ids), "indicator_id": list(ids.values())}, schema_overrides={"indicator_id": pl.Int64}
+    )
     frame = example_observations(spec, _regions()).join(codes, on="code").drop("code")
     connection = session.connection()
     new = frame.join(_existing_keys(connection, list(ids.values())), on=KEY, how="anti")
