@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from dashboard import loaders
 from dashboard.config import ConfigError, Settings, load_settings
-from dashboard.data_access import db, impact, queries
+from dashboard.data_access import db, impact, queries, regional
 from dashboard.data_access.project_filter import ProjectFilter, filter_projects
 from dashboard.data_access.scope import Scope
 from dashboard.domain.fund_use import FundUseView
@@ -149,3 +149,33 @@ def target_drilldown_frames(settings: Settings, scope: Scope, alliance_id: int) 
     """Project titles and project Kreise of the alliance, for the drill-down from a target."""
     e = engine(settings)
     return impact.project_list(e, scope, alliance_id), impact.project_regions(e, scope, alliance_id)
+
+
+@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES)
+def _regional_indicators(settings: Settings, scope: Scope, alliance_id: int) -> pl.DataFrame:
+    return regional.regional_indicators(engine(settings), scope, alliance_id)
+
+
+def regional_indicators(settings: Settings, scope: Scope, alliance_id: int) -> pl.DataFrame:
+    """The alliance's regional indicators; an empty answer is not kept, so a fresh import shows up at once."""
+    frame = _regional_indicators(settings, scope, alliance_id)
+    if frame.is_empty():
+        _regional_indicators.clear(settings, scope, alliance_id)
+    return frame
+
+
+@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES)
+def regional_series(
+    settings: Settings, scope: Scope, alliance_id: int, indicator_id: int, dimensions: str
+) -> pl.DataFrame:
+    return regional.regional_series(engine(settings), scope, alliance_id, indicator_id, dimensions)
+
+
+@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES)
+def money_by_region(settings: Settings, scope: Scope, alliance_id: int, as_of: date) -> pl.DataFrame:
+    return regional.money_by_region(engine(settings), scope, alliance_id, as_of)
+
+
+@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES)
+def alliance_regions(settings: Settings, scope: Scope, alliance_id: int) -> pl.DataFrame:
+    return queries.alliance_regions(engine(settings), scope, alliance_id)

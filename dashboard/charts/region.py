@@ -36,7 +36,7 @@ def _is_yearly(series: pl.DataFrame) -> bool:
     if series.is_empty():
         return True
     per_year = series.group_by("region_ags", pl.col("period_end").dt.year()).len()
-    return int(per_year["len"].max() or 0) <= 1  # type: ignore[operator]
+    return bool(per_year.select(pl.col("len").max() <= 1).item())
 
 
 def _unit_suffix(unit: str) -> str:

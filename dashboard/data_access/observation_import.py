@@ -426,9 +426,7 @@ def _plan(connection: Connection, batch: _Batch) -> tuple[ImportPlan, pl.DataFra
         period_min=diff["period_end"].min(),  # type: ignore[arg-type]
         period_max=diff["period_end"].max(),  # type: ignore[arg-type]
         preview=_preview(ordered.head(PREVIEW_ROWS), indicators, batch.regions),
-        changes=_preview(
-            ordered.filter(status=Status.CHANGED.value).head(PREVIEW_ROWS), indicators, batch.regions
-        ),
+        changes=_preview(ordered.filter(status=Status.CHANGED.value).head(PREVIEW_ROWS), indicators, batch.regions),
     )
     return plan, diff, new_regions
 

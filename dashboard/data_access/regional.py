@@ -130,8 +130,7 @@ def regional_indicators(engine: Engine, scope: Scope, alliance_id: int) -> pl.Da
             pl.col("values").sum(),
         )
         .sort("name", "code")
-        .select(list(INDICATOR_SCHEMA))
-        .cast(dict(INDICATOR_SCHEMA))
+        .select(pl.col(name).cast(dtype) for name, dtype in INDICATOR_SCHEMA.items())
     )
 
 
@@ -212,7 +211,8 @@ def money_by_region(engine: Engine, scope: Scope, alliance_id: int, as_of: date)
         select(col(Region.ags), col(Region.name), col(Region.population)).where(col(Region.ags).in_(named)),
         {"region_ags": pl.String(), "region_name": pl.String(), "population": pl.Int64()},
     ).with_columns(in_alliance=pl.col("region_ags").is_in(kreise))
-    return split_money(committed, links, regions).select(list(MONEY_SCHEMA)).cast(dict(MONEY_SCHEMA))
+    split = split_money(committed, links, regions)
+    return split.select(pl.col(name).cast(dtype) for name, dtype in MONEY_SCHEMA.items())
 
 
 def split_money(committed: pl.DataFrame, links: pl.DataFrame, regions: pl.DataFrame) -> pl.DataFrame:

@@ -141,10 +141,16 @@ def need_vs_intervention(
                 pl.col("money_share") / pl.col("population_share")
             )
         )
-        .select(list(NEED_SCHEMA))
-        .cast(NEED_SCHEMA)
+        .select(pl.col(name).cast(dtype) for name, dtype in NEED_SCHEMA.items())
         .sort("region_name", "region_ags")
     )
+
+
+def alliance_euro_per_inhabitant(need: pl.DataFrame) -> float | None:
+    """Approved euro per inhabitant over the Kreise with a known population (None when there are none)."""
+    known = need.filter(pl.col("population").is_not_null(), pl.col("population") > 0)
+    people = int(known["population"].sum())
+    return float(known["committed_cents"].sum()) / 100 / people if people else None
 
 
 def money_without_kreis(money_by_region: pl.DataFrame) -> int:

@@ -28,6 +28,7 @@ from dashboard.importers.values import (
     REGION_KEY_PATTERN,
     IssueList,
     column_label,
+    data_records,
     duplicate_issues,
     fail,
     finish_observations,
@@ -70,14 +71,7 @@ def parse_flat(text: str, filename: str) -> ParsedImport:
     header = [cell.strip() for cell in records[0].fields]
     width = len(header)
     issues = IssueList()
-    rows = []
-    for record in records[1:]:
-        if not any(field.strip() for field in record.fields):
-            continue
-        if len(record.fields) != width:
-            issues.add("issue.wrong_field_count", line=record.line, expected=width, found=len(record.fields))
-            continue
-        rows.append(record)
+    rows = data_records(records[1:], width, issues)
     if not rows and not issues:
         raise fail("issue.no_data", line=2)
     wide = pl.DataFrame(
@@ -85,8 +79,7 @@ def parse_flat(text: str, filename: str) -> ParsedImport:
         schema={"line": pl.Int64, **{f"c{i}": pl.String for i in range(width)}},
     )
     position = {name: index for index, name in enumerate(header)}
-    long = _long_new(wide, position) if "statistics_code" in position else _long_old(wide, header, position, issues)
-    issues.raise_if_any()
+    long = _long_new(wide, position) if "statistics_code" in position else _long_old(wide, header, position)
     variables = _variables(header)
     region_number = _region_variable(long, variables)
     if region_number is None:
@@ -223,15 +216,14 @@ def _long_new(wide: pl.DataFrame, position: dict[str, int]) -> pl.DataFrame:
     )
 
 
-def _long_old(wide: pl.DataFrame, header: list[str], position: dict[str, int], issues: IssueList) -> pl.DataFrame:
+def _long_old(wide: pl.DataFrame, header: list[str], position: dict[str, int]) -> pl.DataFrame:
     measures = [
         (index, match)
         for index, name in enumerate(header)
         if (match := OLD_MEASURE.match(name)) and match.group(3) != "q"
     ]
     if not measures:
-        issues.add("issue.no_value_columns", line=1)
-        return wide
+        raise fail("issue.no_value_columns", line=1)
     keys = wide.select(
         "line",
         pl.col(f"c{position['Statistik_Code']}").alias("statistic"),

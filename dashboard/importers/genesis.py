@@ -18,6 +18,7 @@ Values "(12,3)" (limited reliability) are kept as values with the marker "()".
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 import polars as pl
@@ -119,119 +120,50 @@ class ValueColumn:
     period: str | None  # when the time is in the header rows
 
 
+@dataclass(frozen=True)
+class KeyColumns:
+    region: int
+    time: int | None
+    name: int | None
+    dimensions: tuple[int, ...]
+
+
 def parse_genesis_table(text: str, filename: str) -> ParsedImport:
     """Parse a GENESIS table CSV (already decoded) into a ParsedImport, or raise FileFormatError."""
-    records = tokenise(text)
-    if not records:
-        raise fail("issue.empty_file")
-    separator = _footnote_separator(records)
-    body = records[:separator] if separator is not None else records
-    footer = records[separator:] if separator is not None else []
-    width = max(len(record.fields) for record in body)
-
-    header_start, header_end = _header_block(body, width)
-    headers = body[header_start:header_end]
-    key_count = min(_leading_empty(record.fields) for record in headers)
-    title_records = body[:header_start]
-    candidates = body[header_end:]
-    shaped = [r for r in candidates if len(r.fields) == width and any(f.strip() for f in r.fields[:key_count])]
-    if not shaped:
-        raise fail("issue.no_data", line=headers[-1].line + 1)
-    keys = _key_columns(shaped, key_count)
-    if separator is None:
-        last = max(
-            (i for i, r in enumerate(candidates) if len(r.fields) == width and _is_region_key(r.fields[keys.region])),
-            default=len(candidates) - 1,
-        )
-        footer = candidates[last + 1 :]
-        candidates = candidates[: last + 1]
-
     issues = IssueList()
-    rows: list[Record] = []
-    for record in candidates:
-        if not any(field.strip() for field in record.fields):
-            continue
-        if len(record.fields) != width:
-            issues.add("issue.wrong_field_count", line=record.line, expected=width, found=len(record.fields))
-            continue
-        rows.append(record)
-    if not rows:
-        raise fail("issue.no_data", line=headers[-1].line + 1)
-
-    title_lines = [" ".join(f.strip() for f in r.fields if f.strip()) for r in title_records]
+    layout = _layout(tokenise(text), issues)
+    title_lines = [" ".join(f.strip() for f in r.fields if f.strip()) for r in layout.title_records]
     title_lines = [line for line in title_lines if line]
     table_code = next((m.group(1) for line in title_lines if (m := TABLE_CODE.search(line))), None)
     title = " ".join(line for line in title_lines if not TABLE_CODE.search(line)) or filename
-    footer_text = "\n".join("\n".join(r.fields) for r in footer)
-    source = _source(table_code, footer_text)
+    source = _source(table_code, "\n".join("\n".join(r.fields) for r in layout.footer))
 
+    keys = layout.keys
+    period_row = _period_row(layout.headers, layout.key_count, layout.width)
     title_period = None
-    period_row = _period_row(headers, key_count, width)
     if keys.time is None and period_row is None:
         match = next((m for line in title_lines if (m := TITLE_PERIOD.search(line))), None)
         if match is None:
             raise fail("issue.no_time")
         title_period = match.group(1)
-    columns = _value_columns(
-        headers, key_count=key_count, width=width, period_row=period_row, table_code=table_code, title=title
-    )
+    columns = _value_columns(layout, period_row=period_row, table_code=table_code, title=title)
 
     wide = pl.DataFrame(
-        {"line": [r.line for r in rows], **{f"c{i}": [r.fields[i] for r in rows] for i in range(width)}},
-        schema={"line": pl.Int64, **{f"c{i}": pl.String for i in range(width)}},
+        {
+            "line": [r.line for r in layout.rows],
+            **{f"c{i}": [r.fields[i] for r in layout.rows] for i in range(layout.width)},
+        },
+        schema={"line": pl.Int64, **{f"c{i}": pl.String for i in range(layout.width)}},
     )
     _check_keys(wide, keys, issues)
-    dims = {}
-    for number, index in enumerate(keys.dimensions, start=1):
-        key = "sex" if is_sex_column(wide[f"c{index}"]) else f"merkmal{number}"
-        dims[key] = dimension_part(key, pl.col(f"c{index}"))
-    meta = pl.DataFrame(
-        {
-            "column": [f"c{c.index}" for c in columns],
-            "indicator_code": [c.code for c in columns],
-            "column_label": [column_label(c.index + 1, c.name) for c in columns],
-            "column_period": [c.period for c in columns],
-        },
-        schema={"column": pl.String, "indicator_code": pl.String, "column_label": pl.String, "column_period": pl.String},
-    )
     if keys.time is not None:
         period = pl.col(f"c{keys.time}")
     elif title_period is not None:
         period = pl.lit(title_period)
     else:
         period = pl.col("column_period")
-    start, end = period_exprs(period)
-    long = (
-        wide.with_columns(
-            pl.col(f"c{keys.region}").str.strip_chars().alias("region_ags"),
-            dimensions_expr(dims).alias("dimensions"),
-        )
-        .unpivot(
-            on=[f"c{c.index}" for c in columns],
-            index=["line", "region_ags", "dimensions", *([f"c{keys.time}"] if keys.time is not None else [])],
-            variable_name="column",
-            value_name="raw",
-        )
-        .join(meta, on="column", how="left")
-    )
-    value, marker, is_bad = value_exprs(pl.col("raw"))
-    long = long.with_columns(
-        start.alias("period_start"),
-        end.alias("period_end"),
-        value.alias("value"),
-        marker.alias("missing_marker"),
-        is_bad.alias("bad_value"),
-        pl.lit(False).alias("is_cumulative"),
-        pl.lit(source).alias("source"),
-    )
-    bad = long.filter(pl.col("bad_value"))
-    for row in bad.sort("line").head(MAX_ISSUES + 1).iter_rows(named=True):
-        issues.add("issue.not_a_number", line=row["line"], column=row["column_label"], text=row["raw"])
-    issues.unlisted += max(bad.height - MAX_ISSUES - 1, 0)
-    if keys.time is None:
-        no_period = long.filter(pl.col("period_end").is_null()).sort("line")
-        for row in no_period.head(1).iter_rows(named=True):
-            issues.add("issue.bad_period", line=row["line"], column=row["column_label"], text=title_period or "")
+    long = _long_frame(wide, keys=keys, columns=columns, period=period).with_columns(pl.lit(source).alias("source"))
+    _check_values(long, issues, title_period=title_period, time_in_rows=keys.time is not None)
     if not issues:
         duplicate_issues(long, issues)
     issues.raise_if_any()
@@ -243,27 +175,138 @@ def parse_genesis_table(text: str, filename: str) -> ParsedImport:
             (pl.col(f"c{keys.name}") if keys.name is not None else pl.lit(None, dtype=pl.String)).alias("raw_name"),
         )
     )
-    indicators = _indicators(columns, source=source, title=title)
-    notes = _notes(footer, observations, title_period, total_lines=physical_lines(text))
+    total_lines = physical_lines(text)
     return ParsedImport(
         format=ImportFormat.GENESIS_TABLE,
         title=title,
         table_code=table_code,
         source=source,
-        indicators=indicators,
+        indicators=_indicators(columns, source=source, title=title),
         regions=regions,
         observations=observations,
-        skipped_lines=physical_lines(text) - len(rows),
-        notes=notes,
+        skipped_lines=total_lines - len(layout.rows),
+        notes=_notes(layout.footer, observations, title_period, total_lines=total_lines),
     )
 
 
 @dataclass(frozen=True)
-class KeyColumns:
-    region: int
-    time: int | None
-    name: int | None
-    dimensions: tuple[int, ...]
+class Layout:
+    """Where things are: title records, header rows, key columns, data rows, footnote records."""
+
+    width: int
+    title_records: list[Record]
+    headers: list[Record]
+    key_count: int
+    keys: KeyColumns
+    rows: list[Record]
+    footer: list[Record]
+
+
+def _layout(records: list[Record], issues: IssueList) -> Layout:
+    if not records:
+        raise fail("issue.empty_file")
+    separator = _footnote_separator(records)
+    body = records[:separator] if separator is not None else records
+    footer = records[separator:] if separator is not None else []
+    width = _table_width(body)
+    header_start, header_end = _header_block(body, width)
+    headers = body[header_start:header_end]
+    key_count = min(_leading_empty(record.fields) for record in headers)
+    candidates = body[header_end:]
+    shaped = [r for r in candidates if len(r.fields) == width and any(f.strip() for f in r.fields[:key_count])]
+    if not shaped:
+        raise fail("issue.no_data", line=headers[-1].line + 1)
+    keys = _key_columns(shaped, key_count)
+    if separator is None:
+        last = max(
+            (i for i, r in enumerate(candidates) if _has_data_shape(r, width=width, keys=keys, key_count=key_count)),
+            default=len(candidates) - 1,
+        )
+        footer = candidates[last + 1 :]
+        candidates = candidates[: last + 1]
+    rows: list[Record] = []
+    for record in candidates:
+        if not any(field.strip() for field in record.fields):
+            continue
+        if len(record.fields) != width:
+            issues.add("issue.wrong_field_count", line=record.line, expected=width, found=len(record.fields))
+            continue
+        rows.append(record)
+    if not rows:
+        raise fail("issue.no_data", line=headers[-1].line + 1)
+    return Layout(
+        width=width,
+        title_records=body[:header_start],
+        headers=headers,
+        key_count=key_count,
+        keys=keys,
+        rows=rows,
+        footer=footer,
+    )
+
+
+def _long_frame(wide: pl.DataFrame, *, keys: KeyColumns, columns: list[ValueColumn], period: pl.Expr) -> pl.DataFrame:
+    """One row per value cell with its indicator, region, period, dimensions, parsed value and marker."""
+    dims = {}
+    for number, index in enumerate(keys.dimensions, start=1):
+        key = "sex" if is_sex_column(wide[f"c{index}"]) else f"merkmal{number}"
+        dims[key] = dimension_part(key, pl.col(f"c{index}"))
+    meta = pl.DataFrame(
+        {
+            "column": [f"c{c.index}" for c in columns],
+            "indicator_code": [c.code for c in columns],
+            "column_label": [column_label(c.index + 1, c.name) for c in columns],
+            "column_period": [c.period for c in columns],
+        },
+        schema=dict.fromkeys(("column", "indicator_code", "column_label", "column_period"), pl.String),
+    )
+    start, end = period_exprs(period)
+    value, marker, is_bad = value_exprs(pl.col("raw"))
+    return (
+        wide.with_columns(
+            pl.col(f"c{keys.region}").str.strip_chars().alias("region_ags"),
+            dimensions_expr(dims).alias("dimensions"),
+        )
+        .unpivot(
+            on=[f"c{c.index}" for c in columns],
+            index=["line", "region_ags", "dimensions", *([f"c{keys.time}"] if keys.time is not None else [])],
+            variable_name="column",
+            value_name="raw",
+        )
+        .join(meta, on="column", how="left")
+        .with_columns(
+            start.alias("period_start"),
+            end.alias("period_end"),
+            value.alias("value"),
+            marker.alias("missing_marker"),
+            is_bad.alias("bad_value"),
+            pl.lit(False).alias("is_cumulative"),
+        )
+    )
+
+
+def _check_values(long: pl.DataFrame, issues: IssueList, *, title_period: str | None, time_in_rows: bool) -> None:
+    bad = long.filter(pl.col("bad_value"))
+    for row in bad.sort("line").head(MAX_ISSUES + 1).iter_rows(named=True):
+        issues.add("issue.not_a_number", line=row["line"], column=row["column_label"], text=row["raw"])
+    issues.unlisted += max(bad.height - MAX_ISSUES - 1, 0)
+    if not time_in_rows:
+        no_period = long.filter(pl.col("period_end").is_null()).sort("line")
+        for row in no_period.head(1).iter_rows(named=True):
+            issues.add("issue.bad_period", line=row["line"], column=row["column_label"], text=title_period or "")
+
+
+def _table_width(body: list[Record]) -> int:
+    """The field count of most records with more than one field (a stray longer record does not set it)."""
+    counts = Counter(len(record.fields) for record in body if len(record.fields) > 1)
+    if not counts:
+        raise fail("issue.no_header")
+    return counts.most_common(1)[0][0]
+
+
+def _has_data_shape(record: Record, *, width: int, keys: KeyColumns, key_count: int) -> bool:
+    fields = record.fields
+    return len(fields) == width and bool(fields[keys.region].strip()) and any(f.strip() for f in fields[key_count:])
 
 
 def _footnote_separator(records: list[Record]) -> int | None:
@@ -312,11 +355,11 @@ def _key_columns(shaped: list[Record], key_count: int) -> KeyColumns:
     region_share = frame.select(pl.all().str.contains(REGION_KEY_PATTERN).mean()).row(0)
     period_share = frame.select(pl.all().str.contains(PERIOD_PATTERN).mean()).row(0)
     region = max(range(key_count), key=lambda i: region_share[i])
-    if region_share[region] < 0.5:  # noqa: PLR2004 - most rows of the region column hold a key
+    if region_share[region] < 0.5:
         raise fail("issue.no_region_column", line=shaped[0].line)
     others = [i for i in range(key_count) if i != region]
     time = max(others, key=lambda i: period_share[i], default=None)
-    if time is not None and period_share[time] < 0.5:  # noqa: PLR2004
+    if time is not None and period_share[time] < 0.5:
         time = None
     name = region + 1 if region + 1 < key_count and region + 1 != time else None
     dimensions = tuple(i for i in others if i not in (time, name))
@@ -336,9 +379,9 @@ def _period_row(headers: list[Record], key_count: int, width: int) -> int | None
     return None
 
 
-def _value_columns(
-    headers: list[Record], *, key_count: int, width: int, period_row: int | None, table_code: str | None, title: str
-) -> list[ValueColumn]:
+def _value_columns(layout: Layout, *, period_row: int | None, table_code: str | None, title: str) -> list[ValueColumn]:
+    key_count, width = layout.key_count, layout.width
+    headers = layout.headers
     rows = [[field.strip() for field in record.fields[key_count:width]] for record in headers]
     periods = _forward_fill(rows[period_row]) if period_row is not None else None
     rest = [row for index, row in enumerate(rows) if index != period_row]
@@ -351,6 +394,8 @@ def _value_columns(
     prefix = table_code[:5] if table_code else "rs"
     columns = []
     for offset in range(width - key_count):
+        if not any(row[offset] for row in rows) and not any(r.fields[key_count + offset].strip() for r in layout.rows):
+            continue  # a trailing ";" adds a column without header or data
         name = " – ".join(row[offset] for row in rest if row[offset]) or title
         columns.append(
             ValueColumn(

@@ -19,8 +19,11 @@ def detect_format(text: str) -> ImportFormat:
     return ImportFormat.GENESIS_TABLE
 
 
-def read_file(data: bytes, filename: str, *, format: ImportFormat | None = None) -> ParsedImport:  # noqa: A002
-    """Detect the format (unless given) and parse; raises FileFormatError listing every problem (cap ~20 issues) with line and column."""
+def read_file(data: bytes, filename: str, *, format: ImportFormat | None = None) -> ParsedImport:
+    """Detect the format (unless given) and parse.
+
+    Raises FileFormatError listing every problem (capped at 20 issues) with line and column.
+    """
     text = decode(data)
     chosen = format or detect_format(text)
     if chosen is ImportFormat.GENESIS_FLAT:

@@ -21,6 +21,7 @@ from dashboard.importers.values import (
     REGION_KEY_PATTERN,
     IssueList,
     column_label,
+    data_records,
     duplicate_issues,
     fail,
     finish_observations,
@@ -83,14 +84,7 @@ def parse_template(text: str, filename: str) -> ParsedImport:
     issues.raise_if_any()
 
     width = len(names)
-    rows = []
-    for record in records[1:]:
-        if not any(field.strip() for field in record.fields):
-            continue
-        if len(record.fields) != width:
-            issues.add("issue.wrong_field_count", line=record.line, expected=width, found=len(record.fields))
-            continue
-        rows.append(record)
+    rows = data_records(records[1:], width, issues)
     if not rows and not issues:
         raise fail("issue.no_data", line=2)
     frame = pl.DataFrame(
@@ -168,10 +162,8 @@ def parse_template(text: str, filename: str) -> ParsedImport:
         )
     )
     observations = finish_observations(frame)
-    notes = ()
     missing_count = observations.select(pl.col("value").is_null().sum()).item()
-    if missing_count:
-        notes = (ImportIssue("note.missing_values", params={"count": missing_count}),)
+    notes = (ImportIssue("note.missing_values", params={"count": missing_count}),) if missing_count else ()
     return ParsedImport(
         format=ImportFormat.TEMPLATE,
         title=filename,
@@ -188,9 +180,7 @@ def parse_template(text: str, filename: str) -> ParsedImport:
 def _unit_conflicts(frame: pl.DataFrame, issues: IssueList, unit_label: str) -> None:
     """An indicator must have one unit in the whole file."""
     first_unit = frame.group_by("indicator_code").agg(pl.col("unit").first().alias("first_unit"))
-    conflicts = (
-        frame.join(first_unit, on="indicator_code").filter(pl.col("unit") != pl.col("first_unit")).sort("line")
-    )
+    conflicts = frame.join(first_unit, on="indicator_code").filter(pl.col("unit") != pl.col("first_unit")).sort("line")
     for row in conflicts.head(MAX_ISSUES).iter_rows(named=True):
         issues.add(
             "issue.unit_conflict",

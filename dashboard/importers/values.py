@@ -138,7 +138,11 @@ def decode(data: bytes) -> str:
     """The file's text: strict UTF-8 (BOM dropped) first, else Latin-1; binary files are refused."""
     if not data.strip():
         raise fail("issue.empty_file")
-    if b"\x00" in data[:4096] or data[:4] in (b"PK\x03\x04", b"%PDF") or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+    if (
+        b"\x00" in data[:4096]
+        or data[:4] in (b"PK\x03\x04", b"%PDF")
+        or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+    ):
         raise fail("issue.binary_file")
     try:
         text = data.decode("utf-8-sig")
@@ -163,6 +167,19 @@ def tokenise(text: str, delimiter: str = ";") -> list[Record]:
     return records
 
 
+def data_records(records: list[Record], width: int, issues: IssueList) -> list[Record]:
+    """The non-blank records with the header's field count; the others become issues."""
+    rows = []
+    for record in records:
+        if not any(field.strip() for field in record.fields):
+            continue
+        if len(record.fields) != width:
+            issues.add("issue.wrong_field_count", line=record.line, expected=width, found=len(record.fields))
+            continue
+        rows.append(record)
+    return rows
+
+
 def physical_lines(text: str) -> int:
     return len(text.splitlines())
 
@@ -185,7 +202,7 @@ def indicator_code(prefix: str, name: str, unit: str) -> str:
     """Deterministic code from statistic number, name and unit; long ones are cut and given a short hash."""
     code = "_".join(part for part in (prefix, slug(name), slug(unit)) if part)
     if len(code) > MAX_CODE_LENGTH:
-        digest = hashlib.sha1(code.encode("utf-8")).hexdigest()[:8]
+        digest = hashlib.sha256(code.encode("utf-8")).hexdigest()[:8]
         code = f"{code[: MAX_CODE_LENGTH - 9].rstrip('_')}_{digest}"
     return code
 
@@ -244,7 +261,7 @@ def period_exprs(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
         pl.when(year.is_not_null())
         .then(pl.date(year, 12, 31))
         .when(quarter.is_not_null())
-        .then(quarter_start.dt.month_end())
+        .then(pl.date(quarter_year, quarter * 3, 1).dt.month_end())
         .when(month_year.is_not_null())
         .then(month_start.dt.month_end())
         .otherwise(pl.coalesce(german, iso))

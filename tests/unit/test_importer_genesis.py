@@ -68,9 +68,10 @@ def test_13211_cells_equal_the_source() -> None:
     assert cell(parsed, code="13211_arbeitslose_auslaender_anzahl", ags="01", end=y2020)["value"] == 21506
     flensburg_women = "13211_arbeitslosenquote_bez_auf_alle_zivile_erwerbsp_frauen_prozent"
     assert cell(parsed, code=flensburg_women, ags="01001", end=y2020)["value"] == 7.7
-    assert cell(parsed, code="13211_arbeitslose_langzeitarbeitslos_anzahl", ags="16077", end=date(2015, 12, 31))[
-        "value"
-    ] == 2088
+    assert (
+        cell(parsed, code="13211_arbeitslose_langzeitarbeitslos_anzahl", ags="16077", end=date(2015, 12, 31))["value"]
+        == 2088
+    )
     assert cell(parsed, code=QUOTE_ALL, ags="16077", end=date(2015, 12, 31))["value"] == 10.4
     assert cell(parsed, code="13211_arbeitslose_anzahl", ags="03241001", end=y2020)["value"] == 27281
 
@@ -145,7 +146,7 @@ def test_13211_region_levels_names_and_kinds() -> None:
     assert by_ags["03241001"]["level"] == "gemeinde"
     assert by_ags["03241001"]["name"] == "Hannover"
     counts = dict(regions.group_by("level").len().iter_rows())
-    assert counts == {"bund": 1, "land": 16, "regierungsbezirk": 35, "kreis": 401, "gemeinde": 15}
+    assert counts == {"bund": 1, "land": 16, "regierungsbezirk": 35, "kreis": 471, "gemeinde": 15}
 
 
 def test_22411_sex_dimension_and_insgesamt_as_total() -> None:
@@ -284,7 +285,7 @@ def test_two_dimension_columns() -> None:
             "2020;01001;Flensburg;weiblich;Land- und Forstwirtschaft;12",
             "2020;01001;Flensburg;Insgesamt;Land- und Forstwirtschaft;22",
             "2020;01001;Flensburg;Insgesamt;Insgesamt;500",
-            "2020;01001;Flensburg;Frauen;Handel; Verkehr = Lager;7",
+            '2020;01001;Flensburg;Frauen;"Handel; Verkehr = Lager";7',
             *FOOTER,
         ),
         "x.csv",
@@ -315,6 +316,12 @@ def test_without_separator_the_data_ends_at_the_first_record_of_another_shape() 
     assert parsed.observations.height == 2
     assert parsed.skipped_lines == 7
     assert "Stand 01.02.2024" in parsed.source
+
+
+def test_a_trailing_separator_adds_no_indicator() -> None:
+    parsed = read_file(genesis(*TITLE, ";;;Arbeitslose;", ";;;Anzahl;", "2020;03153;Goslar;4044;", *FOOTER), "x.csv")
+    assert parsed.indicators.get_column("code").to_list() == ["12411_arbeitslose_anzahl"]
+    assert parsed.observations.height == 1
 
 
 def test_parenthesised_value_is_kept_with_its_marker_and_dates_in_iso() -> None:
@@ -405,7 +412,7 @@ def test_empty_and_binary_files_are_refused(data: bytes, message: str) -> None:
 
 def test_english_messages() -> None:
     with pytest.raises(FileFormatError) as error:
-        read_file(genesis(*TITLE, ";;;Arbeitslose", ";;;Anzahl", "2020;ABC;Goslar;4044"), "x.csv")
+        read_file(genesis(*TITLE, ";;;Arbeitslose", ";;;Anzahl", "2020;ABC;Goslar;4044", "2020;01;SH;1", *FOOTER), "x")
     assert error.value.issues[0].text("en") == (
         "Line 5, column 2: “ABC” is not a region key (expected DG or a key of 2, 3, 5 or 8 digits)."
     )

@@ -19,6 +19,7 @@ from dashboard.data_access import observation_import
 from dashboard.data_access.models import Alliance, Indicator, Member, Observation, Project, Region
 from dashboard.data_access.observation_import import apply_import, can_import, plan_import
 from dashboard.data_access.scope import DEMO_SCOPE, PermissionDenied, Role, Scope
+from dashboard.importers import read_file
 from dashboard.importers.model import (
     INDICATOR_SCHEMA,
     OBSERVATION_SCHEMA,
@@ -28,7 +29,8 @@ from dashboard.importers.model import (
     ParsedImport,
 )
 
-REAL_FILE = Path("/work/shared/real-data/regionalstatistik/13211-02-05-4.csv")
+# The official export is read where it lies (never copied into the project).
+REAL_FILE = Path(__file__).resolve().parents[3] / "shared" / "real-data" / "regionalstatistik" / "13211-02-05-4.csv"
 SOURCE = "Regionalstatistik, Tabelle 13211-02-05-4"
 SPEAKER = Scope.for_alliances("sprecherin", Role.SPEAKER, [1])
 
@@ -50,23 +52,21 @@ def year_end(year: int) -> date:
 
 def values(years: range = range(2020, 2023)) -> list[dict[str, Any]]:
     """One value per indicator, region and year, on consecutive file lines from line 9 (after the header block)."""
-    rows = []
-    for year in years:
-        for ags, *_ in REGIONS:
-            for code, *_ in INDICATORS:
-                rows.append({"indicator_code": code, "region_ags": ags, "period_end": year_end(year)})
+    keys = [(year, region[0], indicator[0]) for year in years for region in REGIONS for indicator in INDICATORS]
     return [
-        row
-        | {
-            "period_start": date(row["period_end"].year, 1, 1),
+        {
+            "indicator_code": code,
+            "region_ags": ags,
+            "period_start": date(year, 1, 1),
+            "period_end": year_end(year),
             "dimensions": "",
-            "value": float(100 * number + 7) / (1 if row["indicator_code"].endswith("arbeitslose") else 100),
+            "value": float(100 * number + 7) / (1 if code.endswith("arbeitslose") else 100),
             "missing_marker": None,
             "is_cumulative": False,
             "source": SOURCE,
             "line": 9 + number,
         }
-        for number, row in enumerate(rows)
+        for number, (year, ags, code) in enumerate(keys)
     ]
 
 
@@ -117,8 +117,20 @@ def stored(engine: Engine) -> pl.DataFrame:
     statement = select(*columns).join(Indicator, col(Indicator.id) == col(Observation.indicator_id))
     with engine.connect() as connection:
         rows = connection.execute(statement.order_by(col(Observation.id))).all()
-    names = ["id", "code", "ags", "period_end", "period_start", "value", "marker", "source", "version", "created", "upd"]
-    return pl.DataFrame([tuple(row) for row in rows], schema=names, orient="row")
+    schema: dict[str, pl.DataType] = {
+        "id": pl.Int64(),
+        "code": pl.String(),
+        "ags": pl.String(),
+        "period_end": pl.Date(),
+        "period_start": pl.Date(),
+        "value": pl.Float64(),
+        "marker": pl.String(),
+        "source": pl.String(),
+        "version": pl.Int64(),
+        "created": pl.Datetime("us", "UTC"),
+        "upd": pl.Datetime("us", "UTC"),
+    }
+    return pl.DataFrame([tuple(row) for row in rows], schema=schema, orient="row")
 
 
 # --- plan ---------------------------------------------------------------------------------------------------
@@ -145,12 +157,32 @@ def test_plan_of_a_new_file_counts_everything_as_new_and_writes_nothing(migrated
 def test_plan_against_the_demo_data_knows_its_regions(seeded_engine: Engine) -> None:
     before = counts(seeded_engine)
     with seeded_engine.connect() as connection:
-        known = set(connection.execute(select(Region.ags)).scalars())
+        known = set(connection.execute(select(col(Region.ags))).scalars())
     assert "03153" in known  # a demo region
     plan = plan_import(seeded_engine, SPEAKER, parsed())
     assert plan.new_regions["ags"].to_list() == [ags for ags, *_ in REGIONS if ags not in known]
     assert plan.new == 24
     assert counts(seeded_engine) == before
+
+
+def test_the_real_export_is_imported_once_and_then_found_complete(migrated_engine: Engine) -> None:
+    batch = read_file(REAL_FILE.read_bytes(), REAL_FILE.name)
+    plan = plan_import(migrated_engine, DEMO_SCOPE, batch)
+    rows = batch.observations.height
+    assert (plan.new, plan.changed, plan.unchanged) == (rows, 0, 0) and rows > 40_000
+    assert plan.new_regions.height == batch.regions.height
+    assert dict(plan.regions_by_level.rows())["kreis"] == batch.regions.filter(level="kreis").height
+    calls: list[float] = []
+    result = apply_import(migrated_engine, DEMO_SCOPE, batch, progress=lambda fraction, _m: calls.append(fraction))
+    assert (result.inserted, result.indicators_inserted) == (rows, batch.indicators.height)
+    assert len(calls) >= rows // 5_000 and calls[-1] == 1.0
+    before = stored(migrated_engine)
+    # Flensburg, unemployed persons, 2020 (line 11 of the export): 4 722.
+    flensburg = before.filter(ags="01001", period_end=date(2020, 12, 31), code=batch.observations["indicator_code"][0])
+    assert flensburg["value"].to_list() == [4722.0]
+    again = apply_import(migrated_engine, DEMO_SCOPE, read_file(REAL_FILE.read_bytes(), REAL_FILE.name))
+    assert (again.inserted, again.updated, again.unchanged, again.regions_inserted) == (0, 0, rows, 0)
+    assert_frame_equal(stored(migrated_engine), before)
 
 
 # --- apply: idempotent upsert ------------------------------------------------------------------------------
@@ -205,7 +237,7 @@ def test_changed_values_are_updated_with_a_new_version_and_new_ones_inserted(mig
         (207.0, None, "Bundesagentur für Arbeit"),
     ]
     assert (touched["upd"] > before["upd"].head(3)).all()
-    assert_frame_equal(touched["created"], before["created"].head(3))
+    assert touched["created"].to_list() == before["created"].head(3).to_list()
     untouched = old.filter(~pl.col("id").is_in(changed_ids))
     assert_frame_equal(untouched, before.filter(~pl.col("id").is_in(changed_ids)))
 
@@ -235,9 +267,13 @@ def test_existing_regions_and_indicators_are_kept_but_an_empty_unit_is_filled(mi
     with migrated_engine.connect() as connection:
         goslar = connection.execute(select(Region).where(col(Region.ags) == "03153")).one()
         kept = connection.execute(
-            select(Indicator.code, Indicator.name, Indicator.unit, Indicator.direction, Indicator.version).order_by(
-                col(Indicator.code)
-            )
+            select(
+                col(Indicator.code),
+                col(Indicator.name),
+                col(Indicator.unit),
+                col(Indicator.direction),
+                col(Indicator.version),
+            ).order_by(col(Indicator.code))
         ).all()
     assert (goslar.name, goslar.population, goslar.latitude, goslar.version) == ("Landkreis Goslar", 136_000, 51.9, 1)
     assert [tuple(row) for row in kept] == [
@@ -364,7 +400,11 @@ def _with(frame: str, **changes: Any) -> Callable[[ParsedImport], ParsedImport]:
             pl.when(first).then(pl.lit(value, dtype=data.schema[name])).otherwise(pl.col(name)).alias(name)
             for name, value in changes.items()
         )
-        return dataclasses.replace(batch, **{frame: changed})
+        if frame == "regions":
+            return dataclasses.replace(batch, regions=changed)
+        if frame == "indicators":
+            return dataclasses.replace(batch, indicators=changed)
+        return dataclasses.replace(batch, observations=changed)
 
     return change
 
@@ -372,7 +412,10 @@ def _with(frame: str, **changes: Any) -> Callable[[ParsedImport], ParsedImport]:
 @pytest.mark.parametrize(
     ("mutate", "expected"),
     [
-        (_duplicate_key, "Zeile 40: Derselbe Wert (Indikator, Region, Zeitraum und Merkmale) steht bereits in Zeile 12."),
+        (
+            _duplicate_key,
+            "Zeile 40: Derselbe Wert (Indikator, Region, Zeitraum und Merkmale) steht bereits in Zeile 12.",
+        ),
         (_with("regions", ags="3"), "Der Regionalschlüssel 3 passt nicht zur Ebene „bund“"),
         (_with("regions", ags="031530", level="kreis"), "Der Regionalschlüssel 031530 passt nicht zur Ebene „kreis“"),
         (_with("regions", level="bezirk"), "Zeile 9: Die Region DG hat die unbekannte Ebene „bezirk“."),
@@ -426,7 +469,9 @@ def test_a_project_value_under_the_same_key_is_not_mistaken_for_a_regional_one(m
             insert(Project).returning(col(Project.id)),
             {"alliance_id": alliance, "title": "P", "lead_member_id": member, "status": "laufend", "fund": "esf"},
         ).scalar_one()
-        indicator = connection.execute(select(Indicator.id).where(col(Indicator.code) == INDICATORS[0][0])).scalar()
+        indicator = connection.execute(
+            select(col(Indicator.id)).where(col(Indicator.code) == INDICATORS[0][0])
+        ).scalar()
         # Same indicator, region, period and dimensions as the file's first value, but a project's value.
         connection.execute(
             insert(Observation),
@@ -444,6 +489,6 @@ def test_a_project_value_under_the_same_key_is_not_mistaken_for_a_regional_one(m
     assert apply_import(migrated_engine, DEMO_SCOPE, parsed(changed)).updated == 8
     with migrated_engine.connect() as connection:
         kept = connection.execute(
-            select(Observation.value, Observation.version).where(col(Observation.project_id) == project)
+            select(col(Observation.value), col(Observation.version)).where(col(Observation.project_id) == project)
         ).one()
     assert tuple(kept) == (999.0, 1)
