@@ -248,6 +248,109 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+IMPORT_FORMATS = ("auto", "genesis", "ffcsv", "template")
+
+
+def _import_target(args: argparse.Namespace) -> tuple[str, Path]:
+    """`cockpit import [FORMAT] FILE [--format FORMAT]` as (format, path); a muddle is one ConfigError line."""
+    from dashboard.i18n import t
+
+    target: list[str] = args.target
+    if len(target) == 2 and target[0] in IMPORT_FORMATS:
+        chosen, file = target
+        if args.format and args.format != chosen:
+            raise ConfigError("--format", t("data_import.cli.format_clash", first=chosen, second=args.format))
+    elif len(target) == 1 and not (target[0] in IMPORT_FORMATS and not Path(target[0]).exists()):
+        chosen, file = args.format or "auto", target[0]
+    else:
+        raise ConfigError("import", t("data_import.cli.usage", formats=", ".join(IMPORT_FORMATS)))
+    return chosen, Path(file)
+
+
+def _print_plan(parsed: Any, plan: Any, path: Path, language: str) -> None:
+    from dashboard.i18n import t
+
+    _say(t("data_import.cli.file", language, file=path.name, format=t(f"data_import.format.{parsed.format}", language)))
+    title = f"{parsed.table_code} – {parsed.title}" if parsed.table_code else parsed.title
+    _say(t("data_import.cli.title", language, title=title))
+    _say(t("data_import.cli.source", language, source=parsed.source))
+    for note in parsed.notes:
+        _say("  " + note.text(language))
+    count = {name: formats.number(getattr(plan, name), language) for name in ("new", "changed", "unchanged")}
+    _say(t("data_import.cli.values", language, **count))
+    if plan.period_min is not None:
+        first, last = formats.day(plan.period_min, language), formats.day(plan.period_max, language)
+        _say(t("data_import.cli.periods", language, first=first, last=last))
+    new_regions = formats.number(plan.new_regions.height, language)
+    _say(t("data_import.cli.regions", language, levels=plan.levels_text(language), new=new_regions))
+    if plan.new_indicators.height:
+        _say(t("data_import.cli.new_indicators", language, count=formats.number(plan.new_indicators.height, language)))
+        for code, name, unit in plan.new_indicators.iter_rows():
+            _say(t("data_import.cli.indicator", language, code=code, name=name, unit=unit or "–"))
+    if plan.units_to_fill:
+        _say(t("data_import.cli.units_filled", language, count=plan.units_to_fill))
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    from sqlalchemy.exc import IntegrityError
+
+    from dashboard.data_access.observation_import import ImportConflict, apply_import, plan_import
+    from dashboard.data_access.scope import DEMO_SCOPE, PermissionDenied
+    from dashboard.i18n import t
+    from dashboard.importers import FileFormatError, ImportFormat, read_file
+
+    language = settings.language
+    chosen, path = _import_target(args)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(str(path), t("data_import.cli.unreadable", language, reason=exc.strerror)) from None
+    engine = _engine(settings)
+    _require_schema(engine)
+    try:
+        parsed = read_file(data, path.name, format=None if chosen == "auto" else ImportFormat(chosen))
+        plan = plan_import(engine, DEMO_SCOPE, parsed)
+    except FileFormatError as exc:
+        print(t("data_import.cli.file_error", language, file=path.name), file=sys.stderr)
+        for issue in exc.issues:
+            print(issue.text(language), file=sys.stderr)
+        return 2
+    except PermissionDenied:
+        print(t("data_import.cli.denied", language), file=sys.stderr)
+        return 2
+    _print_plan(parsed, plan, path, language)
+    if args.dry_run:
+        _say(t("data_import.cli.dry_run", language))
+        return 0
+    if not plan.has_work:
+        _say(t("data_import.cli.nothing_to_do", language))
+        return 0
+    live = sys.stderr.isatty()
+
+    def progress(fraction: float, message: str) -> None:
+        # On a terminal one line is redrawn; in a log every step is its own line.
+        line = f"{formats.percent(fraction, language, decimals=0):>6}  {message}"
+        print(f"\r{line}" if live else line, end="" if live else "\n", file=sys.stderr, flush=True)
+
+    try:
+        result = apply_import(engine, DEMO_SCOPE, parsed, progress=progress, language=language)
+    except (ImportConflict, IntegrityError):
+        # Another import wrote the same values meanwhile; the transaction is rolled back as a whole.
+        print(("\n" if live else "") + t("data_import.cli.conflict", language), file=sys.stderr)
+        return 1
+    if live:
+        print(file=sys.stderr)
+    numbers = {
+        "inserted": result.inserted,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "indicators": result.indicators_inserted,
+        "regions": result.regions_inserted,
+    }
+    _say(t("data_import.cli.result", language, **{k: formats.number(v, language) for k, v in numbers.items()}))
+    return 0
+
+
 def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -300,6 +403,18 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--format", choices=["xlsx", "pdf"], required=True)
     report.add_argument("--out", required=True, help="Zieldatei")
     report.set_defaults(handler=cmd_report)
+
+    imports = sub.add_parser(
+        "import",
+        help="Amtliche Regionalstatistik importieren: cockpit import [genesis|ffcsv|template] DATEI",
+        description="Liest eine GENESIS-Tabelle („Tabelle als CSV“), ein GENESIS-Flat-File oder die Vorlage im "
+        "Langformat, zeigt, was neu ist und was sich ändert, und schreibt alles in einer Transaktion.",
+    )
+    # One or two words, checked in the command: `cockpit import DATEI` and `cockpit import genesis DATEI`.
+    imports.add_argument("target", nargs="+", metavar="[FORMAT] DATEI", help="Format (optional) und CSV-Datei")
+    imports.add_argument("--format", choices=IMPORT_FORMATS, help="Format erzwingen (Standard: automatisch erkennen)")
+    imports.add_argument("--dry-run", action="store_true", help="nur zeigen, was sich ändern würde")
+    imports.set_defaults(handler=cmd_import)
     return parser
 
 

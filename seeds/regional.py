@@ -177,7 +177,7 @@ def example_observations(spec: dict[str, Any], regions: pl.DataFrame) -> pl.Data
                 pl.date(pl.col("year"), month_day.list.get(0).cast(pl.Int64), month_day.list.get(1).cast(pl.Int64))
             ),
             value=pl.when(pl.col("missing_marker").is_null()).then("value"),
-            source=pl.lit(str(spec["source"])),
+            source=pl.lit(str(spec["observation_source"])),
         )
         .select(
             "code",

@@ -12,11 +12,12 @@ import math
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard.charts.theme import BLACK, BLUE, GREEN, GREY, ORANGE, PINK, SKY, VERMILION, YELLOW, styled
+from dashboard.charts.theme import BLACK, BLUE, GREEN, GREY, ORANGE, PINK, SKY, VERMILION, styled
 from dashboard.i18n import t
 
-KREIS_COLOURS = (BLUE, ORANGE, GREEN, VERMILION, PINK, SKY, YELLOW, BLACK)
-DASHES = ("solid", "longdash", "dashdot")  # after eight Kreise the colours repeat with another dash
+# Okabe-Ito without its yellow, which is too faint as a thin line on white.
+KREIS_COLOURS = (BLUE, ORANGE, GREEN, VERMILION, PINK, SKY, BLACK)
+DASHES = ("solid", "longdash", "dashdot")  # after seven Kreise the colours repeat with another dash
 REFERENCE_DASH = {"land": "dash", "bund": "dot"}
 # Cividis: sequential and readable with every colour-vision deficiency, like the Okabe-Ito palette.
 COLOUR_SCALE = "Cividis"
@@ -107,6 +108,30 @@ def _padded(values: list[float], pad: float) -> list[float]:
     return [min(values) - pad, max(values) + pad]
 
 
+# Room a name above its bubble takes, as a share of the map's height: about 45 px to each side, 55 px up.
+LABEL_HALF_WIDTH, LABEL_HEIGHT = 0.11, 0.14
+
+
+def _label_positions(x: pl.Series, y: pl.Series, *, half_width: float, height: float) -> list[str]:
+    """Names above the bubbles, except where another bubble sits just above: then below, so they do not collide.
+
+    ``half_width`` and ``height`` are the room a name above its bubble takes, in the units of x and y.
+    """
+    points = pl.DataFrame({"x": x, "y": y}).with_row_index("row")
+    crowded = (
+        points.join(points, how="cross", suffix="_other")
+        .filter(
+            pl.col("row") != pl.col("row_other"),
+            (pl.col("x_other") - pl.col("x")).abs() < half_width,
+            (pl.col("y_other") - pl.col("y")).is_between(0, height, closed="right"),
+        )["row"]
+        .unique()
+    )
+    below = pl.col("row").is_in(crowded.implode())
+    position = pl.when(below).then(pl.lit("bottom center")).otherwise(pl.lit("top center")).alias("position")
+    return points.select(position)["position"].to_list()
+
+
 def region_map_figure(frame: pl.DataFrame, language: str, *, unit: str, period_label: str) -> go.Figure:
     """Bubbles at each Kreis' coordinates coloured by the value (grey where missing), labelled with the name.
 
@@ -120,8 +145,19 @@ def region_map_figure(frame: pl.DataFrame, language: str, *, unit: str, period_l
     decimals = _decimals(placed["value"])
     number = _number_format(decimals)
     largest = float(placed["population"].max() or 1)  # type: ignore[arg-type]
-    sizes = (18 + 30 * (placed["population"].fill_null(0).cast(pl.Float64) / largest).sqrt()).to_list()
-    placed = placed.with_columns(size=pl.Series(sizes))
+    sizes = (14 + 24 * (placed["population"].fill_null(0).cast(pl.Float64) / largest).sqrt()).to_list()
+    longitudes, latitudes = placed["longitude"].to_list(), placed["latitude"].to_list()
+    mean_latitude = sum(latitudes) / len(latitudes)
+    lat_range = [min(latitudes) - 0.15, max(latitudes) + 0.25]  # room above for the names
+    lat_span = lat_range[1] - lat_range[0]
+    positions = _label_positions(
+        placed["longitude"],
+        placed["latitude"],
+        # A degree of longitude is cos(latitude) shorter on screen than one of latitude.
+        half_width=LABEL_HALF_WIDTH * lat_span / math.cos(math.radians(mean_latitude)),
+        height=LABEL_HEIGHT * lat_span,
+    )
+    placed = placed.with_columns(size=pl.Series(sizes), label_position=pl.Series(positions))
     present = placed.filter(pl.col("value").is_not_null())
     missing = placed.filter(pl.col("value").is_null())
     suffix = _unit_suffix(unit)
@@ -132,12 +168,12 @@ def region_map_figure(frame: pl.DataFrame, language: str, *, unit: str, period_l
                 y=present["latitude"].to_list(),
                 mode="markers+text",
                 text=[html.escape(name) for name in present["region_name"].to_list()],
-                textposition="top center",
+                textposition=present["label_position"].to_list(),
                 marker={
                     "size": present["size"].to_list(),
                     "color": present["value"].to_list(),
                     "colorscale": COLOUR_SCALE,
-                    "showscale": True,
+                    "showscale": present["value"].n_unique() > 1,
                     "colorbar": {"title": {"text": html.escape(unit)}, "tickformat": number, "thickness": 14},
                     "line": {"color": "white", "width": 1},
                     "opacity": 0.9,
@@ -156,7 +192,7 @@ def region_map_figure(frame: pl.DataFrame, language: str, *, unit: str, period_l
                 y=missing["latitude"].to_list(),
                 mode="markers+text",
                 text=[html.escape(name) for name in missing["region_name"].to_list()],
-                textposition="top center",
+                textposition=missing["label_position"].to_list(),
                 marker={"size": missing["size"].to_list(), "color": "white", "line": {"color": GREY, "width": 2}},
                 customdata=markers,
                 hovertemplate=(
@@ -167,12 +203,10 @@ def region_map_figure(frame: pl.DataFrame, language: str, *, unit: str, period_l
                 showlegend=True,
             )
         )
-    longitudes, latitudes = placed["longitude"].to_list(), placed["latitude"].to_list()
-    mean_latitude = sum(latitudes) / len(latitudes)
     figure.update_xaxes(visible=False, range=_padded(longitudes, 0.35))
     figure.update_yaxes(
         visible=False,
-        range=[min(latitudes) - 0.15, max(latitudes) + 0.25],  # room above for the names
+        range=lat_range,
         scaleanchor="x",
         scaleratio=1 / math.cos(math.radians(mean_latitude)),
     )
@@ -194,6 +228,14 @@ def need_vs_intervention_figure(
     if shown.height:
         largest = float(shown["population"].max() or 1)  # type: ignore[arg-type]
         sizes = (14 + 30 * (shown["population"].cast(pl.Float64) / largest).sqrt()).to_list()
+        spans = shown.select(
+            (pl.col("value").max() - pl.col("value").min()).alias("x"), pl.col("euro_per_inhabitant").max().alias("y")
+        ).row(0)
+        x_span, y_span = float(spans[0]) or 1.0, float(spans[1]) or 1.0
+        # The plot is about three times as wide as high: a name takes ~5 % of the width, ~16 % of the height.
+        positions = _label_positions(
+            shown["value"], shown["euro_per_inhabitant"], half_width=0.05 * x_span, height=0.16 * y_span
+        )
         euro = "%{y:,.2f} €" if language == "de" else "€%{y:,.2f}"
         figure.add_trace(
             go.Scatter(
@@ -201,7 +243,7 @@ def need_vs_intervention_figure(
                 y=shown["euro_per_inhabitant"].to_list(),
                 mode="markers+text",
                 text=[html.escape(name) for name in shown["region_name"].to_list()],
-                textposition="top center",
+                textposition=positions,
                 marker={"size": sizes, "color": BLUE, "opacity": 0.7, "line": {"color": "white", "width": 1}},
                 hovertemplate=(
                     f"<b>%{{text}}</b><br>%{{x:{number}}}{_unit_suffix(unit)}<br>{euro} "
@@ -215,7 +257,7 @@ def need_vs_intervention_figure(
             y=average_euro,
             line={"color": GREY, "dash": "dot", "width": 1},
             annotation_text=html.escape(t("region.chart.alliance_average", language)),
-            annotation_position="top left",
+            annotation_position="top right",
         )
     x_title = f"{html.escape(indicator_name)} ({html.escape(unit)})" if unit else html.escape(indicator_name)
     figure.update_xaxes(title=x_title, tickformat=number)

@@ -102,10 +102,19 @@ class ImportPlan:
     def units_to_fill(self) -> int:
         return int(self.indicators["fills_unit"].sum())
 
+    def levels_text(self, language: str = "de") -> str:
+        """The regions per level for messages, e.g. "1 Bund, 16 Länder, 471 Kreise"."""
+        return ", ".join(
+            f"{formats.number(count, language)} {t(f'data_import.level.{level}', language)}"
+            for level, count in self.regions_by_level.iter_rows()
+        )
+
     @property
     def has_work(self) -> bool:
         """False when the file is already imported completely: confirming would write nothing."""
-        return bool(self.new or self.changed or self.new_indicators.height or self.new_regions.height)
+        return bool(
+            self.new or self.changed or self.new_indicators.height or self.new_regions.height or self.units_to_fill
+        )
 
 
 @dataclass(frozen=True)
@@ -400,7 +409,8 @@ def _preview(diff: pl.DataFrame, indicators: pl.DataFrame, regions: pl.DataFrame
     )
 
 
-def _plan(connection: Connection, batch: _Batch) -> tuple[ImportPlan, pl.DataFrame, pl.DataFrame]:
+def _plan(connection: Connection, batch: _Batch) -> tuple[ImportPlan, pl.DataFrame]:
+    """The plan and the full diff it was counted from (apply writes from the diff)."""
     stored_indicators = _stored_indicators(connection, batch.indicators["code"].to_list())
     stored_regions = _stored_regions(connection, batch.regions["ags"].to_list())
     diff = _diff(connection, batch, stored_indicators)
@@ -428,7 +438,7 @@ def _plan(connection: Connection, batch: _Batch) -> tuple[ImportPlan, pl.DataFra
         preview=_preview(ordered.head(PREVIEW_ROWS), indicators, batch.regions),
         changes=_preview(ordered.filter(status=Status.CHANGED.value).head(PREVIEW_ROWS), indicators, batch.regions),
     )
-    return plan, diff, new_regions
+    return plan, diff
 
 
 def plan_import(engine: Engine, scope: Scope, parsed: ParsedImport) -> ImportPlan:
@@ -436,7 +446,7 @@ def plan_import(engine: Engine, scope: Scope, parsed: ParsedImport) -> ImportPla
     require_import(scope)
     batch = validate(parsed)
     with engine.connect() as connection:
-        plan, _diff_frame, _new_regions = _plan(connection, batch)
+        plan, _diff = _plan(connection, batch)
     return plan
 
 
@@ -516,8 +526,8 @@ def apply_import(
     now = utcnow()
     with engine.begin() as connection:
         report(0.0, t("data_import.progress.prepare", language))
-        plan, diff, new_regions = _plan(connection, batch)
-        regions = batch.regions.join(new_regions.select("ags"), on="ags", how="semi")
+        plan, diff = _plan(connection, batch)
+        regions = batch.regions.join(plan.new_regions.select("ags"), on="ags", how="semi")
         if regions.height:
             connection.execute(_table("region").insert(), _stamped(regions, now))
         _write_indicators(connection, batch, plan.indicators, now)
@@ -552,5 +562,5 @@ def apply_import(
         unchanged=plan.unchanged,
         indicators_inserted=plan.new_indicators.height,
         indicators_completed=plan.units_to_fill,
-        regions_inserted=new_regions.height,
+        regions_inserted=plan.new_regions.height,
     )

@@ -54,6 +54,32 @@ def indexed_series(frame: pl.DataFrame, base_year: int) -> IndexedSeries:
     return IndexedSeries(frame=indexed, dropped=dropped, base_year=base_year)
 
 
+REFERENCE_SCALE_LIMIT = 3.0
+
+
+def comparable_references(series: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
+    """The series without the references on another scale than the Kreise, and the names of those left out.
+
+    A Land's or Germany's count of unemployed dwarfs a Kreis' and flattens its line; rates and balances share a
+    scale. A reference stays when its largest absolute value is at most REFERENCE_SCALE_LIMIT times the Kreise's
+    (in the index every region shares the scale, so there all references stay).
+    """
+    kreise_largest = series.filter(~pl.col("is_reference"))["value"].abs().max()
+    if kreise_largest is None:
+        return series, []
+    limit = REFERENCE_SCALE_LIMIT * float(kreise_largest)  # type: ignore[arg-type]
+    largest = series.group_by("region_ags").agg(pl.col("value").abs().max().alias("largest"))
+    too_large = (
+        series.join(largest, on="region_ags")
+        .filter(pl.col("is_reference"), pl.col("largest") > limit)
+        .select("region_ags", "region_name")
+        .unique()
+        .sort("region_ags")
+    )
+    dropped = too_large["region_name"].to_list()
+    return series.filter(~pl.col("region_ags").is_in(too_large["region_ags"].implode())), dropped
+
+
 def latest_period(series: pl.DataFrame) -> date | None:
     """The latest period_end with a value for at least one Kreis."""
     kreise = series.filter(~pl.col("is_reference"), pl.col("value").is_not_null())

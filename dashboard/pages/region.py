@@ -4,27 +4,19 @@ import polars as pl
 import streamlit as st
 
 from dashboard import cache
-from dashboard.charts.region import need_vs_intervention_figure, region_map_figure, regional_series_figure
+from dashboard.charts.region import need_vs_intervention_figure, region_map_figure
+from dashboard.domain import regional
 from dashboard.domain.overview import today
-from dashboard.domain.regional import (
-    alliance_euro_per_inhabitant,
-    indexed_series,
-    latest_period,
-    map_frame,
-    need_vs_intervention,
-    period_in_year,
-)
-from dashboard.domain.regional import years as years_with_data
 from dashboard.i18n import formats, t
 from dashboard.ui.context import page_context
 from dashboard.ui.region import (
     breakdown_picker,
     empty_state,
-    index_controls,
     indicator_picker,
     kreis_picker,
     need_caption,
     need_table,
+    series_chart,
     source_line,
     value_tiles,
     year_picker,
@@ -46,37 +38,29 @@ dimensions = breakdown_picker(indicator, lang, breakdown_col)
 series = cache.regional_series(ctx.settings, ctx.scope, ctx.alliance_id, int(indicator["id"]), dimensions)
 kreise = kreis_picker(series, lang)
 shown = series.filter(pl.col("is_reference") | pl.col("region_ags").is_in(kreise))
-available, latest = years_with_data(shown), latest_period(shown)
+available, latest = regional.years(shown), regional.latest_period(shown)
 if latest is None:
     st.info(t("region.no_values", lang), icon=":material/info:")
     st.stop()
 unit = str(indicator["unit"])
 
 st.subheader(t("region.series_title", lang))
-index_col, _ = st.columns([1, 3])
-base_year = index_controls(available, lang, index_col)
-indexed = indexed_series(shown, base_year) if base_year is not None else None
-if indexed is not None and indexed.dropped:
-    st.caption(t("region.index_dropped", lang, names=", ".join(plain(n) for n in indexed.dropped), year=base_year))
-chart_frame = indexed.frame if indexed is not None else shown
-st.plotly_chart(
-    regional_series_figure(chart_frame, lang, unit=unit, indexed=indexed is not None, base_year=base_year),
-    key="region_series_chart",
-)
+series_chart(shown, available, unit, lang)
 
 year = year_picker(available, latest.year, lang)
-period = period_in_year(shown, year) or latest
+period = regional.period_in_year(shown, year) or latest
 at_period = shown.filter(pl.col("period_end") == period)
 st.subheader(t("region.map_title", lang, period=formats.day(period, lang)))
-value_tiles(map_frame(shown, period), at_period.filter(pl.col("is_reference")), unit, lang)
-st.plotly_chart(region_map_figure(map_frame(shown, period), lang, unit=unit, period_label=str(year)), key="region_map")
+kreis_values = regional.map_frame(shown, period)
+value_tiles(kreis_values, at_period.filter(pl.col("is_reference")), unit, lang)
+st.plotly_chart(region_map_figure(kreis_values, lang, unit=unit, period_label=str(year)), key="region_map")
 st.caption(t("region.markers", lang))
 
 st.subheader(t("region.need_title", lang), help=t("region.need_help", lang))
 money = cache.money_by_region(ctx.settings, ctx.scope, ctx.alliance_id, today())
 population = cache.alliance_regions(ctx.settings, ctx.scope, ctx.alliance_id)
-need = need_vs_intervention(at_period, money, population)
-average = alliance_euro_per_inhabitant(need)
+need = regional.need_vs_intervention(at_period, money, population)
+average = regional.alliance_euro_per_inhabitant(need)
 need = need.filter(pl.col("region_ags").is_in(kreise))
 st.plotly_chart(
     need_vs_intervention_figure(need, lang, indicator_name=str(indicator["name"]), unit=unit, average_euro=average),

@@ -9,7 +9,8 @@ import polars as pl
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from dashboard.domain.regional import money_outside_alliance, money_without_kreis
+from dashboard.charts.region import regional_series_figure
+from dashboard.domain.regional import comparable_references, indexed_series, money_outside_alliance, money_without_kreis
 from dashboard.i18n import catalog, formats, t
 from dashboard.ui.text import plain
 from dashboard.ui.url_state import seed_from_url, seed_list_from_url, write_to_url
@@ -101,6 +102,21 @@ def index_controls(years: Sequence[int], language: str, area: DeltaGenerator) ->
     return int(base)
 
 
+def series_chart(shown: pl.DataFrame, years: Sequence[int], unit: str, language: str) -> None:
+    """The time series with its index toggle, and captions naming the regions the view had to leave out."""
+    index_col, _ = st.columns([1, 3])
+    base_year = index_controls(years, language, index_col)
+    indexed = indexed_series(shown, base_year) if base_year is not None else None
+    if indexed is not None and indexed.dropped:
+        names = ", ".join(plain(name) for name in indexed.dropped)
+        st.caption(t("region.index_dropped", language, names=names, year=base_year))
+    frame, off_scale = comparable_references(shown) if indexed is None else (indexed.frame, [])
+    if off_scale:
+        st.caption(t("region.off_scale", language, names=", ".join(plain(name) for name in off_scale)))
+    figure = regional_series_figure(frame, language, unit=unit, indexed=indexed is not None, base_year=base_year)
+    st.plotly_chart(figure, key="region_series_chart")
+
+
 def year_picker(years: Sequence[int], latest: int, language: str) -> int:
     """The year of the map and of the comparison with the money (?jahr=YYYY; default the latest with data)."""
     options = [str(year) for year in years]
@@ -110,18 +126,25 @@ def year_picker(years: Sequence[int], latest: int, language: str) -> int:
     return int(chosen)
 
 
+SHORT_UNITS = {"%", "€", "‰"}  # units that fit a tile; longer ones stand in the indicator's name and the table
+
+
 def _value(value: float | None, marker: str | None, unit: str, language: str) -> str:
     if value is None:
         return t("region.missing_value", language, marker=marker or "–")
     decimals = 0 if float(value).is_integer() else 1
-    return f"{formats.number(value, language, decimals=decimals)} {unit}".strip()
+    number = formats.number(value, language, decimals=decimals)
+    return f"{number} {unit}" if unit in SHORT_UNITS else number
 
 
 def value_tiles(kreise: pl.DataFrame, references: pl.DataFrame, unit: str, language: str) -> None:
     """The year's lowest and highest Kreis next to the Land and Germany (one tile each)."""
     present = kreise.filter(pl.col("value").is_not_null()).sort("value")
     tiles: list[tuple[str, str, str | None]] = []
-    if present.height:
+    if present.height == 1:
+        only = present.row(0, named=True)
+        tiles.append((plain(only["region_name"]), _value(only["value"], None, unit, language), None))
+    elif present.height:
         low, high = present.row(0, named=True), present.row(-1, named=True)
         tiles.append((t("region.kpi.lowest", language), _value(low["value"], None, unit, language), low["region_name"]))
         tiles.append(
@@ -140,6 +163,7 @@ def need_table(need: pl.DataFrame, indicator: dict[str, Any], language: str) -> 
     columns = {
         "region_name": t("region.col.kreis", language),
         "value": f"{t('region.col.value', language)} ({unit})" if unit else t("region.col.value", language),
+        "missing_marker": t("region.col.marker", language),
         "committed": t("region.col.committed", language),
         "population": t("region.col.population", language),
         "euro_per_inhabitant": t("region.col.per_inhabitant", language),
@@ -149,16 +173,20 @@ def need_table(need: pl.DataFrame, indicator: dict[str, Any], language: str) -> 
     table = need.select(
         "region_name",
         "value",
+        pl.col("missing_marker").fill_null(""),
         (pl.col("committed_cents") / 100).alias("committed"),
         "population",
         "euro_per_inhabitant",
         "money_share",
         "population_share",
-    ).rename(columns)
+    )
+    if need["missing_marker"].null_count() == need.height:
+        table = table.drop("missing_marker")
+    table = table.rename({old: new for old, new in columns.items() if old in table.columns})
     config = {
         columns["region_name"]: st.column_config.TextColumn(width="medium", pinned=True),
         columns["committed"]: EURO,
-        columns["euro_per_inhabitant"]: st.column_config.NumberColumn(format="%.2f €"),
+        columns["euro_per_inhabitant"]: EURO,
         columns["money_share"]: PERCENT,
         columns["population_share"]: PERCENT,
         columns["population"]: st.column_config.NumberColumn(format="localized"),
@@ -175,6 +203,9 @@ def need_caption(money: pl.DataFrame, need: pl.DataFrame, language: str) -> None
     lines.append(t("region.need_without", language, amount=formats.money(without, language, cents=True)))
     if outside:
         lines.append(t("region.need_outside", language, amount=formats.money(outside, language, cents=True)))
+    no_value = need.filter(pl.col("value").is_null())["region_name"].to_list()
+    if no_value:
+        lines.append(t("region.need_no_value", language, names=", ".join(plain(n) for n in no_value)))
     unknown = need.filter(pl.col("population").is_null())["region_name"].to_list()
     if unknown:
         lines.append(t("region.need_no_population", language, names=", ".join(plain(n) for n in unknown)))

@@ -124,6 +124,15 @@ def test_index_toggle_and_breakdown_change_the_chart_data(seeded_url: str, app_f
     assert trace(figure(link, "region_series_chart"), "Goslar")["y"] == indexed
 
 
+def test_counts_show_land_and_germany_only_in_the_index(seeded_url: str, app_for: Callable[..., AppTest]) -> None:
+    app = open_page(app_for, seeded_url, alliance="landkreis-harz", indikator="BEISPIEL_REG_ALO")
+    assert [t["name"] for t in figure(app, "region_series_chart")["data"]] == ["Harz"]
+    assert any("Sachsen-Anhalt, Deutschland" in caption.value.replace("\\", "") for caption in app.caption)
+    app.toggle(key="index").set_value(True).run()
+    names = [t["name"] for t in figure(app, "region_series_chart")["data"]]
+    assert names == ["Harz", "Sachsen-Anhalt", "Deutschland"]
+
+
 def test_an_alliance_without_regional_data_says_what_to_do(
     migrated_engine: Engine, app_for: Callable[..., AppTest]
 ) -> None:

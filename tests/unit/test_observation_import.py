@@ -11,7 +11,7 @@ from typing import Any
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
-from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
@@ -282,6 +282,12 @@ def test_existing_regions_and_indicators_are_kept_but_an_empty_unit_is_filled(mi
     ]
     again = apply_import(migrated_engine, DEMO_SCOPE, parsed())
     assert (again.indicators_completed, again.inserted, again.updated) == (0, 0, 0)
+    assert not plan_import(migrated_engine, DEMO_SCOPE, parsed()).has_work
+    # A unit emptied later is the only thing left to do: the import is not "nothing to do".
+    with migrated_engine.begin() as connection:
+        connection.execute(update(Indicator).where(col(Indicator.code) == INDICATORS[1][0]).values(unit=""))
+    only_unit = plan_import(migrated_engine, DEMO_SCOPE, parsed())
+    assert (only_unit.new, only_unit.changed, only_unit.units_to_fill, only_unit.has_work) == (0, 0, 1, True)
 
 
 def test_dimensions_keep_breakdowns_apart(migrated_engine: Engine) -> None:

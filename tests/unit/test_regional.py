@@ -345,6 +345,23 @@ def test_index_series_divides_by_the_base_year_and_names_the_dropped_regions() -
     assert domain.indexed_series(series, 2020).dropped == []
 
 
+def test_references_on_another_scale_are_left_out_of_the_absolute_chart() -> None:
+    series = _series(
+        [
+            ("1", "A", False, Y19, 10.0),
+            ("1", "A", False, Y20, -12.0),
+            ("03", "Niedersachsen", True, Y19, 1000.0),
+            ("DG", "Deutschland", True, Y19, 36.0),
+        ]
+    )
+    kept, dropped = domain.comparable_references(series)
+    assert dropped == ["Niedersachsen"]
+    assert kept["region_ags"].to_list() == ["1", "1", "DG"]
+    rates = series.filter(pl.col("region_ags") != "03")
+    kept_rates, none_dropped = domain.comparable_references(rates)
+    assert none_dropped == [] and kept_rates.height == rates.height
+
+
 def test_periods_latest_common_and_per_year() -> None:
     series = _series(
         [
