@@ -19,7 +19,7 @@ from dashboard.data_access.models import (
     Target,
     Topic,
 )
-from dashboard.data_access.queries import read_frame
+from dashboard.data_access.queries import read_frame, regional_rows
 from dashboard.data_access.scope import Scope
 from dashboard.data_access.vocabulary import RegionLevel
 
@@ -168,7 +168,8 @@ def kreis_observations(engine: Engine, scope: Scope, alliance_id: int, indicator
         "period_end": pl.Date(),
         "value": pl.Float64(),
     }
-    if not indicator_ids:
+    kreise = _alliance_kreise(engine, alliance_id)
+    if not indicator_ids or not kreise:
         return pl.DataFrame(schema=schema)
     statement = (
         select(
@@ -180,25 +181,27 @@ def kreis_observations(engine: Engine, scope: Scope, alliance_id: int, indicator
             col(Observation.value),
         )
         .join(Region, col(Region.ags) == col(Observation.region_ags))
-        .join(AllianceRegion, col(AllianceRegion.region_ags) == col(Region.ags))
         .where(
-            col(AllianceRegion.alliance_id) == alliance_id,
-            scope.alliance_filter(col(AllianceRegion.alliance_id)),
-            col(Region.level) == RegionLevel.KREIS.value,
-            col(Observation.project_id).is_(None),
-            col(Observation.dimensions) == "",
+            col(Observation.region_ags).in_(kreise),
             col(Observation.indicator_id).in_(sorted(indicator_ids)),
+            regional_rows(),
+            col(Observation.dimensions) == "",
         )
     )
     return read_frame(engine, statement, schema)
 
 
-def alliance_kreis_count(engine: Engine, scope: Scope, alliance_id: int) -> int:
-    """How many Kreise the alliance's region has (a regional target needs all of them reporting)."""
-    scope.require_alliance(alliance_id)
+def _alliance_kreise(engine: Engine, alliance_id: int) -> list[str]:
     statement = (
         select(col(Region.ags))
         .join(AllianceRegion, col(AllianceRegion.region_ags) == col(Region.ags))
         .where(col(AllianceRegion.alliance_id) == alliance_id, col(Region.level) == RegionLevel.KREIS.value)
+        .order_by(col(Region.ags))
     )
-    return read_frame(engine, statement, {"ags": pl.String()}).height
+    return read_frame(engine, statement, {"ags": pl.String()})["ags"].to_list()
+
+
+def alliance_kreis_count(engine: Engine, scope: Scope, alliance_id: int) -> int:
+    """How many Kreise the alliance's region has (a regional target needs all of them reporting)."""
+    scope.require_alliance(alliance_id)
+    return len(_alliance_kreise(engine, alliance_id))

@@ -327,7 +327,8 @@ def _stored_values(connection: Connection, observations: pl.DataFrame, stored: p
         for chunk in _chunks(regions, REGION_CHUNK):
             statement = select(*(table.c[name] for name in STORED_SCHEMA)).where(
                 table.c.indicator_id == indicator_id,
-                table.c.project_id.is_(None),
+                # "+ 0": see queries.regional_rows; SQLite would search the project index for NULL otherwise.
+                (table.c.project_id + 0).is_(None),
                 table.c.region_ags.in_(chunk),
                 table.c.period_end.between(first, last),
             )

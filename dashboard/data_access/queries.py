@@ -56,6 +56,13 @@ def read_frame(engine: Engine, statement: Executable, schema: Mapping[str, pl.Da
     return pl.DataFrame([tuple(row) for row in rows], schema=dict(schema), orient="row")
 
 
+def regional_rows() -> ColumnElement[bool]:
+    """``observation.project_id IS NULL`` (regional statistics), written so SQLite keeps to the region/indicator
+    indexes: it would otherwise search the project index for NULL, the key of nearly every row (2 M on the large
+    instance), and turn a 1 ms lookup into a 300 ms scan. The ``+ 0`` is the documented way to opt a term out."""
+    return (col(Observation.project_id) + 0).is_(None)
+
+
 def alliances(engine: Engine, scope: Scope) -> pl.DataFrame:
     """The alliances the scope may read, by name."""
     statement = (
