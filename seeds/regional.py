@@ -116,13 +116,16 @@ def _totals(spec: dict[str, Any], regions: pl.DataFrame, rng: np.random.Generato
         * pl.when("per_capita").then(pl.col("population")).otherwise(1.0)
     )
     balance = pl.col("base") + pl.col("trend") * t + pl.col("shock").fill_null(0.0) + pl.col("noise") * pl.col("z")
-    totals = series.with_columns(value=_rounded(pl.when(is_level).then(level).otherwise(balance))).select(
-        "code", "ags", "year", "population", "value"
-    )
+    exact = series.with_columns(exact=pl.when(is_level).then(level).otherwise(balance))
+    totals = exact.with_columns(value=_rounded(pl.col("exact"))).select("code", "ags", "year", "population", "value")
+    # Counts follow their rate before it is rounded: a rate with one decimal would make them jump in steps.
     derived = (
         params.filter(pl.col("model") == "derived")
-        .join(totals.rename({"code": "from_indicator"}), on="from_indicator")
-        .with_columns(value=_rounded(pl.col("value") * pl.col("population") * pl.col("factor")))
+        .join(
+            exact.select("code", "ags", "year", "population", "exact").rename({"code": "from_indicator"}),
+            on="from_indicator",
+        )
+        .with_columns(value=_rounded(pl.col("exact") * pl.col("population") * pl.col("factor")))
         .select(totals.columns)
     )
     return pl.concat([totals, derived]).join(params.select("code", "decimals", "period"), on="code")

@@ -71,7 +71,9 @@ def target_progress_figure(
         )
     unit = html.escape(target["unit"] or "")
     figure.update_yaxes(title=unit or None, rangemode="tozero" if target["direction"] == "up" else "normal")
-    date_format = "%b %Y" if language == "en" else "%m.%Y"
+    # Statistics are yearly: years read better than "01.2019"; project reports come half-yearly.
+    yearly = target.get("basis") == "kreise"
+    date_format = "%Y" if yearly else ("%b %Y" if language == "en" else "%m.%Y")
     figure.update_xaxes(title=None, tickformat=date_format, hoverformat="%d.%m.%Y" if language == "de" else None)
     return styled(figure, language, height=340)
 

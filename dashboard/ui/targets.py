@@ -23,8 +23,9 @@ STATUS_ICONS = {
     "verfehlt": ":material/cancel:",
     "keine_daten": ":material/help:",
 }
-# Plain-text markers for table cells, where Streamlit shows no material icons.
-STATUS_MARKS = {"erreicht": "✅", "im_plan": "🔵", "gefaehrdet": "🟠", "verfehlt": "🔴", "keine_daten": "⚪"}
+# Plain-text markers for table cells, where Streamlit shows no material icons (no emoji: not every system has
+# an emoji font, and a box instead of a status helps nobody).
+STATUS_MARKS = {"erreicht": "✓", "im_plan": "→", "gefaehrdet": "⚠", "verfehlt": "✗", "keine_daten": "·"}
 
 
 def value_text(value: float | None, unit: str | None, language: str) -> str:
@@ -90,27 +91,29 @@ def target_table_frame(assessed: pl.DataFrame, language: str) -> pl.DataFrame:
             {
                 "status": f"{STATUS_MARKS[row['status']]} {label('targets.status', row['status'], language)}",
                 "indicator": indicator_name(row, language),
-                "unit": unit or "",
                 "scope": scope_text(row, language),
+                "actual": value_text(row["actual_value"], unit, language),
+                "target": value_text(row["target_value"], unit, language),
+                "progress": None if row["progress"] is None else round(max(0.0, min(1.0, row["progress"])), 3),
+                "expected_today": value_text(row["expected_today"], unit, language),
+                "actual_date": formats.day(row["actual_date"], language) if row["actual_date"] else "–",
+                "due_date": formats.day(row["due_date"], language),
                 "baseline": f"{value_text(row['baseline_value'], unit, language)} "
                 f"({formats.day(row['baseline_date'], language)})",
-                "actual": value_text(row["actual_value"], unit, language),
-                "actual_date": formats.day(row["actual_date"], language) if row["actual_date"] else "–",
-                "expected_today": value_text(row["expected_today"], unit, language),
-                "target": value_text(row["target_value"], unit, language),
-                "due_date": formats.day(row["due_date"], language),
-                "progress": None if row["progress"] is None else max(0.0, min(1.0, row["progress"])),
+                "unit": unit or "",
             }
         )
-    schema = {key: pl.String() for key in ("status", "indicator", "unit", "scope", "baseline", "actual")}
-    schema |= {key: pl.String() for key in ("actual_date", "expected_today", "target", "due_date")}
-    return pl.DataFrame(rows, schema=schema | {"progress": pl.Float64()})
+    text = pl.String()
+    schema = {"status": text, "indicator": text, "scope": text, "actual": text, "target": text}
+    schema |= {"progress": pl.Float64(), "expected_today": text, "actual_date": text, "due_date": text}
+    return pl.DataFrame(rows, schema=schema | {"baseline": text, "unit": text})
 
 
 def target_table(assessed: pl.DataFrame, language: str) -> None:
     frame = target_table_frame(assessed, language)
+    widths = {"indicator": "medium", "scope": "medium"}
     config: dict[str, Any] = {
-        column: st.column_config.TextColumn(t(f"targets.column.{column}", language))
+        column: st.column_config.TextColumn(t(f"targets.column.{column}", language), width=widths.get(column))
         for column in frame.columns
         if column != "progress"
     }
