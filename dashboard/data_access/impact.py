@@ -9,7 +9,6 @@ from sqlalchemy import Engine, select
 from sqlmodel import col
 
 from dashboard.data_access.models import (
-    AllianceRegion,
     Indicator,
     Observation,
     Project,
@@ -19,9 +18,8 @@ from dashboard.data_access.models import (
     Target,
     Topic,
 )
-from dashboard.data_access.queries import read_frame, regional_rows
+from dashboard.data_access.queries import alliance_kreise, read_frame, regional_rows
 from dashboard.data_access.scope import Scope
-from dashboard.data_access.vocabulary import RegionLevel
 
 TARGET_SCHEMA: dict[str, pl.DataType] = {
     "target_id": pl.Int64(),
@@ -168,7 +166,7 @@ def kreis_observations(engine: Engine, scope: Scope, alliance_id: int, indicator
         "period_end": pl.Date(),
         "value": pl.Float64(),
     }
-    kreise = _alliance_kreise(engine, alliance_id)
+    kreise = alliance_kreise(engine, scope, alliance_id)
     if not indicator_ids or not kreise:
         return pl.DataFrame(schema=schema)
     statement = (
@@ -191,17 +189,7 @@ def kreis_observations(engine: Engine, scope: Scope, alliance_id: int, indicator
     return read_frame(engine, statement, schema)
 
 
-def _alliance_kreise(engine: Engine, alliance_id: int) -> list[str]:
-    statement = (
-        select(col(Region.ags))
-        .join(AllianceRegion, col(AllianceRegion.region_ags) == col(Region.ags))
-        .where(col(AllianceRegion.alliance_id) == alliance_id, col(Region.level) == RegionLevel.KREIS.value)
-        .order_by(col(Region.ags))
-    )
-    return read_frame(engine, statement, {"ags": pl.String()})["ags"].to_list()
-
-
 def alliance_kreis_count(engine: Engine, scope: Scope, alliance_id: int) -> int:
     """How many Kreise the alliance's region has (a regional target needs all of them reporting)."""
     scope.require_alliance(alliance_id)
-    return len(_alliance_kreise(engine, alliance_id))
+    return len(alliance_kreise(engine, scope, alliance_id))

@@ -63,6 +63,17 @@ def regional_rows() -> ColumnElement[bool]:
     return (col(Observation.project_id) + 0).is_(None)
 
 
+def alliance_kreise(engine: Engine, scope: Scope, alliance_id: int) -> list[str]:
+    """The AGS of the Kreise of an alliance's region, sorted: the keys regional lookups start from."""
+    scope.require_alliance(alliance_id)
+    statement = (
+        select(col(AllianceRegion.region_ags))
+        .where(col(AllianceRegion.alliance_id) == alliance_id, scope.alliance_filter(col(AllianceRegion.alliance_id)))
+        .order_by(col(AllianceRegion.region_ags))
+    )
+    return read_frame(engine, statement, {"ags": pl.String()})["ags"].to_list()
+
+
 def alliances(engine: Engine, scope: Scope) -> pl.DataFrame:
     """The alliances the scope may read, by name."""
     statement = (

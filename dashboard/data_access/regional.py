@@ -10,11 +10,10 @@ from collections.abc import Mapping
 from datetime import date
 
 import polars as pl
-from sqlalchemy import ColumnElement, Engine, func, select
+from sqlalchemy import Engine, func, select
 from sqlmodel import col
 
 from dashboard.data_access.models import (
-    AllianceRegion,
     FinancialEntry,
     Indicator,
     Observation,
@@ -23,7 +22,7 @@ from dashboard.data_access.models import (
     Region,
 )
 from dashboard.data_access.money import sum_cents
-from dashboard.data_access.queries import read_frame
+from dashboard.data_access.queries import alliance_kreise, read_frame, regional_rows
 from dashboard.data_access.scope import Scope
 from dashboard.data_access.vocabulary import EntryKind
 
@@ -66,25 +65,6 @@ MONEY_SCHEMA: Mapping[str, pl.DataType] = {
 }
 
 
-def _alliance_kreise(engine: Engine, scope: Scope, alliance_id: int) -> list[str]:
-    statement = (
-        select(col(AllianceRegion.region_ags))
-        .where(col(AllianceRegion.alliance_id) == alliance_id, scope.alliance_filter(col(AllianceRegion.alliance_id)))
-        .order_by(col(AllianceRegion.region_ags))
-    )
-    with engine.connect() as connection:
-        return [str(ags) for ags in connection.execute(statement).scalars()]
-
-
-def _no_project() -> ColumnElement[bool]:
-    """Not a project's observation, written so that no planner reads it through ix_observation_project.
-
-    Almost every observation has no project, but SQLite without statistics would rather walk that index (all
-    regional rows) than the region index (the alliance's rows): as an expression the condition is only checked.
-    """
-    return func.coalesce(col(Observation.project_id), 0) == 0
-
-
 def regional_indicators(engine: Engine, scope: Scope, alliance_id: int) -> pl.DataFrame:
     """Indicators with regional observations for the alliance's Kreise, by name.
 
@@ -93,7 +73,7 @@ def regional_indicators(engine: Engine, scope: Scope, alliance_id: int) -> pl.Da
     and breakdown; only the handful of breakdown rows is folded here.
     """
     scope.require_alliance(alliance_id)
-    kreise = _alliance_kreise(engine, scope, alliance_id)
+    kreise = alliance_kreise(engine, scope, alliance_id)
     per_breakdown = (
         select(
             col(Observation.indicator_id).label("id"),
@@ -102,7 +82,7 @@ def regional_indicators(engine: Engine, scope: Scope, alliance_id: int) -> pl.Da
             func.max(col(Observation.period_end)).label("last_period_end"),
             func.count(col(Observation.value)).label("value_count"),
         )
-        .where(col(Observation.region_ags).in_(kreise), _no_project())
+        .where(col(Observation.region_ags).in_(kreise), regional_rows())
         .group_by(col(Observation.indicator_id), col(Observation.dimensions))
         .subquery()
     )
@@ -143,7 +123,7 @@ def regional_series(
     reference rows. Missing values have a null value and keep their marker. Sorted by region, then period.
     """
     scope.require_alliance(alliance_id)
-    kreise = _alliance_kreise(engine, scope, alliance_id)
+    kreise = alliance_kreise(engine, scope, alliance_id)
     if not kreise:
         return pl.DataFrame(schema=dict(SERIES_SCHEMA))
     references = sorted({ags[:2] for ags in kreise} | {GERMANY})
@@ -165,7 +145,7 @@ def regional_series(
             col(Observation.region_ags).in_(kreise + references),
             col(Observation.indicator_id) == indicator_id,
             col(Observation.dimensions) == dimensions,
-            col(Observation.project_id).is_(None),
+            regional_rows(),
         )
         .order_by(col(Region.ags), col(Observation.period_end))
     )
@@ -204,7 +184,7 @@ def money_by_region(engine: Engine, scope: Scope, alliance_id: int, as_of: date)
         .where(in_alliance),
         {"project_id": pl.Int64(), "region_ags": pl.String()},
     )
-    kreise = _alliance_kreise(engine, scope, alliance_id)
+    kreise = alliance_kreise(engine, scope, alliance_id)
     named = sorted(set(kreise) | set(links["region_ags"].to_list()))
     regions = read_frame(
         engine,
