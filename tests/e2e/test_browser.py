@@ -109,3 +109,32 @@ def test_funds_page_renders_and_hands_out_both_reports(server: tuple[str, Path],
         assert Path(download.value.path()).read_bytes()[: len(magic)] == magic
     assert errors == []
     page.close()
+
+
+REAL_EXPORT = Path(__file__).resolve().parents[3] / "shared" / "real-data" / "regionalstatistik" / "13211-02-05-4.csv"
+
+
+def test_speaker_imports_an_official_table_and_sees_the_kreise(server: tuple[str, Path], browser) -> None:  # type: ignore[no-untyped-def]
+    """The issue's "done when": upload the unemployment table, confirm, then map and series of the Kreise."""
+    base, _ = server
+    page, errors = _watched_page(browser, height=1600)
+    page.goto(f"{base}/import?alliance=suedostniedersachsen")
+    page.get_by_text("CSV-Datei").first.wait_for(timeout=60_000)
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(REAL_EXPORT))
+    confirm = page.get_by_role("button", name="Import bestätigen")
+    confirm.wait_for(timeout=60_000)
+    assert _metric(page, "Neue Werte") == "41.964"
+    page.screenshot(path=str(ARTIFACTS / "import-vorschau.png"), full_page=True)
+    confirm.click()
+    page.get_by_text("Importiert: 41.964 neue").wait_for(timeout=120_000)
+
+    code = "13211_arbeitslose_anzahl"
+    page.goto(f"{base}/region?alliance=suedostniedersachsen&indikator={code}&jahr=2019&kreise=03153&kreise=03157")
+    page.get_by_text("Kreise im Vergleich (Stand 31.12.2019)").wait_for(timeout=60_000)
+    page.locator(".js-plotly-plot").nth(1).wait_for()
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(ARTIFACTS / "region-nach-import.png"), full_page=True)
+    # Goslar's 4.044 unemployed in 2019, straight from the official cell: the higher of Goslar and Peine.
+    assert _metric(page, "Höchster Kreiswert") == "4.044"
+    assert page.get_by_text("Goslar", exact=True).first.is_visible()
+    assert errors == []
