@@ -27,6 +27,7 @@ seed-large: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/overview_render.py
 	$(BIN)/python bench/projects_render.py
+	$(BIN)/python bench/impact_render.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -2,8 +2,8 @@
 
 The status rule (written out on the page and in the README):
 
-* **erreicht** – the latest actual value (up to the Stichtag, never after the due date) reaches the target value (for a good-when-down indicator such as the
-  unemployment rate: it is at or below the target);
+* **erreicht** – the latest actual value (up to the Stichtag, never after the due date) reaches the target
+  value (for a good-when-down indicator such as the unemployment rate: it is at or below the target);
 * **verfehlt** – the due date has come and the latest actual value up to it does not reach the target;
 * **im Plan** – the progress made since the baseline is at least (1 − tolerance) of the progress the linear path
   from baseline to target asks for *by the date of the actual value* (official statistics lag by a year or two,

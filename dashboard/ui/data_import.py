@@ -196,7 +196,8 @@ def preview(parsed: ParsedImport, plan: ImportPlan, language: str) -> None:
     dates = st.column_config.DateColumn(format=DATE_FORMATS.get(language, DATE_FORMATS["de"]))
     value_config = {"value": number, "period_end": dates, "line": st.column_config.NumberColumn(format="%d")}
     st.markdown(f"**{t('data_import.preview_heading', language, count=plan.preview.height)}**")
-    _table(plan.preview, value_labels, language, value_config)
+    # An empty marker cell reads better than "None" (most values have none).
+    _table(plan.preview.with_columns(pl.col("missing_marker").fill_null("")), value_labels, language, value_config)
     if not plan.changes.is_empty():
         st.markdown(f"**{t('data_import.changes_heading', language, count=plan.changes.height)}**")
         change_labels = {name: value_labels[name] for name in ("line", "indicator", "region", "period_end")}

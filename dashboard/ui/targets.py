@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 import streamlit as st
@@ -103,15 +103,15 @@ def target_table_frame(assessed: pl.DataFrame, language: str) -> pl.DataFrame:
                 "unit": unit or "",
             }
         )
-    text = pl.String()
-    schema = {"status": text, "indicator": text, "scope": text, "actual": text, "target": text}
+    text: pl.DataType = pl.String()
+    schema: dict[str, pl.DataType] = {"status": text, "indicator": text, "scope": text, "actual": text, "target": text}
     schema |= {"progress": pl.Float64(), "expected_today": text, "actual_date": text, "due_date": text}
     return pl.DataFrame(rows, schema=schema | {"baseline": text, "unit": text})
 
 
 def target_table(assessed: pl.DataFrame, language: str) -> None:
     frame = target_table_frame(assessed, language)
-    widths = {"indicator": "medium", "scope": "medium"}
+    widths: dict[str, Literal["medium"]] = {"indicator": "medium", "scope": "medium"}
     config: dict[str, Any] = {
         column: st.column_config.TextColumn(t(f"targets.column.{column}", language), width=widths.get(column))
         for column in frame.columns
