@@ -90,10 +90,15 @@ def esf_summary(
     suppressed = for_others or not scope.sees_small_counts(alliance_id)
     totals = esf.esf_totals(observations, indicators, as_of)
     totals = esf.suppress_small_counts(totals, rules.suppression_threshold if suppressed else 1)
+    exclusivity = esf.exclusivity_violations(observations, as_of).join(titles, on="project_id", how="left")
+    breakdowns = esf.breakdown_violations(observations, as_of).join(titles, on="project_id", how="left")
+    if suppressed:
+        # The checks quote single projects' counts: notes for the alliance's own speakers, not for others.
+        exclusivity, breakdowns = exclusivity.clear(), breakdowns.clear()
     return EsfSummary(
         totals=totals,
         suppressed=suppressed,
         threshold=rules.suppression_threshold,
-        exclusivity=esf.exclusivity_violations(observations, as_of).join(titles, on="project_id", how="left"),
-        breakdowns=esf.breakdown_violations(observations, as_of).join(titles, on="project_id", how="left"),
+        exclusivity=exclusivity,
+        breakdowns=breakdowns,
     )

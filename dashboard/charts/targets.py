@@ -1,4 +1,4 @@
-"""Figures of targets and impact: one target's actual values against its linear path, statuses at a glance."""
+"""Figure of a target: its actual values over time against the linear path from baseline to target."""
 
 from __future__ import annotations
 
@@ -9,28 +9,21 @@ from typing import Any
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard.charts.theme import BLACK, BLUE, GREEN, GREY, ORANGE, SKY, VERMILION, styled
+from dashboard.charts.theme import BLACK, BLUE, GREY, styled
+from dashboard.domain.units import is_rate, short_unit
 from dashboard.i18n import t
 
-STATUS_COLOURS = {
-    "erreicht": GREEN,
-    "im_plan": SKY,
-    "gefaehrdet": ORANGE,
-    "verfehlt": VERMILION,
-    "keine_daten": GREY,
-}
 
-
-def _value_format(unit: str | None, language: str) -> str:
-    suffix = f" {html.escape(unit)}" if unit else ""
-    return "%{y:,.1f}" + suffix if (unit or "").strip() in {"%", "Prozent"} else "%{y:,.0f}" + suffix
+def _value_format(unit: str | None) -> str:
+    suffix = f" {html.escape(short_unit(unit))}" if unit else ""
+    return ("%{y:,.1f}" if is_rate(unit) else "%{y:,.0f}") + suffix
 
 
 def target_progress_figure(
     target: dict[str, Any], series: pl.DataFrame, path: pl.DataFrame, as_of: date, language: str
 ) -> go.Figure:
     """Actual values over time (steps for project reports, points for statistics) and the path to the target."""
-    hover = _value_format(target["unit"], language)
+    hover = _value_format(target["unit"])
     figure = go.Figure()
     figure.add_trace(
         go.Scatter(
@@ -74,31 +67,5 @@ def target_progress_figure(
     # Statistics are yearly: years read better than "01.2019"; project reports come half-yearly.
     yearly = target.get("basis") == "kreise"
     date_format = "%Y" if yearly else ("%b %Y" if language == "en" else "%m.%Y")
-    figure.update_xaxes(title=None, tickformat=date_format, hoverformat="%d.%m.%Y" if language == "de" else None)
+    figure.update_xaxes(title=None, tickformat=date_format, hoverformat="%d.%m.%Y" if language == "de" else "%d/%m/%Y")
     return styled(figure, language, height=340)
-
-
-def status_figure(counts: pl.DataFrame, language: str) -> go.Figure:
-    """One stacked bar: how many targets have which status."""
-    figure = go.Figure()
-    for status, count in counts.select("status", "targets").iter_rows():
-        if not count:
-            continue
-        figure.add_trace(
-            go.Bar(
-                x=[count],
-                y=[""],
-                orientation="h",
-                name=t(f"targets.status.{status}", language),
-                marker={"color": STATUS_COLOURS[status]},
-                text=[count],
-                textposition="inside",
-                hovertemplate="%{x}",
-            )
-        )
-    figure.update_layout(barmode="stack", hovermode="closest", showlegend=True)
-    figure.update_xaxes(visible=False)
-    figure.update_yaxes(visible=False)
-    styled(figure, language, height=120)
-    figure.update_layout(margin={"l": 0, "r": 0, "t": 30, "b": 0}, hovermode="closest")
-    return figure

@@ -6,7 +6,6 @@ the table had a missing-value marker), reference regions (Land, Germany) are fla
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -89,21 +88,6 @@ def latest_period(series: pl.DataFrame) -> date | None:
 def period_in_year(series: pl.DataFrame, year: int) -> date | None:
     """The latest period_end of a year at which a Kreis has a value (yearly data: its only one)."""
     return latest_period(series.filter(pl.col("period_end").dt.year() == year))
-
-
-def latest_common_period(series: pl.DataFrame, regions: Sequence[str] | None = None) -> date | None:
-    """The latest period_end at which every given Kreis (default: every Kreis in the series) has a value."""
-    kreise = series.filter(~pl.col("is_reference"))
-    wanted = list(regions) if regions is not None else kreise["region_ags"].unique().to_list()
-    if not wanted:
-        return None
-    complete = (
-        kreise.filter(pl.col("region_ags").is_in(wanted), pl.col("value").is_not_null())
-        .group_by("period_end")
-        .agg(pl.col("region_ags").n_unique().alias("regions"))
-        .filter(pl.col("regions") == len(set(wanted)))
-    )
-    return complete["period_end"].max() if complete.height else None  # type: ignore[return-value]
 
 
 MAP_COLUMNS = ["region_ags", "region_name", "latitude", "longitude", "population", "value", "missing_marker"]

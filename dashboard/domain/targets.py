@@ -4,7 +4,8 @@ The status rule (written out on the page and in the README):
 
 * **erreicht** – the latest actual value (up to the Stichtag, never after the due date) reaches the target
   value (for a good-when-down indicator such as the unemployment rate: it is at or below the target);
-* **verfehlt** – the due date has come and the latest actual value up to it does not reach the target;
+* **verfehlt** – the data for the due date is in (or overdue: 90 days for project reports, two years for
+  official statistics) and the latest actual value up to the due date does not reach the target;
 * **im Plan** – the progress made since the baseline is at least (1 − tolerance) of the progress the linear path
   from baseline to target asks for *by the date of the actual value* (official statistics lag by a year or two,
   so comparing with today's path value would call every regional target late);
@@ -26,6 +27,7 @@ from enum import StrEnum
 import polars as pl
 
 from dashboard.data_access.vocabulary import Direction, TargetScope
+from dashboard.domain.units import is_rate_unit
 
 
 class TargetStatus(StrEnum):
@@ -37,18 +39,11 @@ class TargetStatus(StrEnum):
 
 
 STATUS_ORDER = tuple(TargetStatus)
-RATE_UNITS = frozenset({"%", "prozent", "‰", "promille", "quote", "anteil"})
 
 SERIES_SCHEMA = pl.Schema({"target_id": pl.Int64(), "period_end": pl.Date(), "value": pl.Float64()})
 LEVEL_SCHEMA = pl.Schema(
     {"project_id": pl.Int64(), "indicator_id": pl.Int64(), "period_end": pl.Date(), "level": pl.Float64()}
 )
-
-
-def is_rate_unit(unit: pl.Expr) -> pl.Expr:
-    """Rates and shares ("%", "je 1 000 Einwohner") are averaged weighted by population, never summed."""
-    text = unit.fill_null("").str.strip_chars().str.to_lowercase()
-    return text.is_in(list(RATE_UNITS)) | text.str.contains(r"(^|\s)je\s")
 
 
 def project_levels(observations: pl.DataFrame, as_of: date) -> pl.DataFrame:
@@ -163,30 +158,43 @@ def path_value(day: pl.Expr) -> pl.Expr:
     return pl.col("baseline_value") + (pl.col("target_value") - pl.col("baseline_value")) * _path_share(day)
 
 
+# How long after the due date its data may still be outstanding: project reports for the last period arrive within
+# a quarter; official statistics for a year are published one to two years later.
+REPORT_LAG_DAYS = {"projects": 90, "kreise": 730}
+
+
 def assess_targets(targets: pl.DataFrame, series: pl.DataFrame, as_of: date, tolerance: float) -> pl.DataFrame:
     """Targets with actual value and date, the path value today and at the actual's date, progress and status.
 
     The actual value is the latest one up to the Stichtag, and never one after the due date: a target "by 2027"
-    is judged by 2027's value. The one status rule of the product: the targets page and the overview call this.
+    is judged by 2027's value. It is only called missed once the data for the due date is in (or can no longer
+    be expected: see REPORT_LAG_DAYS); until then it is judged against the path like any running target.
+    The one status rule of the product: the targets page and the overview call this.
     """
-    latest = (
-        series.join(targets.select("target_id", "due_date"), on="target_id", how="inner")
-        .filter(pl.col("period_end") <= pl.min_horizontal(pl.lit(as_of), pl.col("due_date")))
-        .sort("period_end")
-        .group_by("target_id")
-        .last()
+    if "basis" not in series.columns:
+        series = series.with_columns(basis=pl.lit("projects"))
+    dated = series.filter(pl.col("period_end") <= as_of).join(
+        targets.select("target_id", "due_date"), on="target_id", how="inner"
+    )
+    latest = dated.filter(pl.col("period_end") <= pl.col("due_date")).sort("period_end").group_by("target_id").last()
+    lag = pl.col("basis").replace_strict(REPORT_LAG_DAYS, default=REPORT_LAG_DAYS["projects"], return_dtype=pl.Int64)
+    decided = dated.group_by("target_id").agg(
+        due_data_in=(pl.col("period_end") >= pl.col("due_date")).any(),
+        lag_days=lag.first(),
     )
     sign = pl.when(pl.col("direction") == Direction.DOWN.value).then(-1.0).otherwise(1.0)
     needed_total = (pl.col("target_value") - pl.col("baseline_value")) * sign
     made = (pl.col("actual_value") - pl.col("baseline_value")) * sign
     needed_by_data = (pl.col("expected_at_actual") - pl.col("baseline_value")) * sign
     reached = (pl.col("actual_value") - pl.col("target_value")) * sign >= 0
+    overdue = pl.lit(as_of) > pl.col("due_date") + pl.duration(days=pl.col("lag_days").fill_null(0))
+    final = pl.col("due_data_in").fill_null(False) | overdue
     status = (
         pl.when(pl.col("actual_value").is_null())
         .then(pl.lit(TargetStatus.KEINE_DATEN.value))
         .when(reached)
         .then(pl.lit(TargetStatus.ERREICHT.value))
-        .when(pl.col("due_date") <= as_of)
+        .when(final)
         .then(pl.lit(TargetStatus.VERFEHLT.value))
         # The epsilon keeps values that equal the path (up to float noise) on track.
         .when(made >= needed_by_data * (1 - tolerance) - 1e-9)
@@ -197,14 +205,13 @@ def assess_targets(targets: pl.DataFrame, series: pl.DataFrame, as_of: date, tol
         targets.join(
             latest.select("target_id", actual_date="period_end", actual_value="value"), on="target_id", how="left"
         )
+        .join(decided, on="target_id", how="left")
         .with_columns(
             expected_today=path_value(pl.lit(as_of)),
             expected_at_actual=pl.when(pl.col("actual_date").is_not_null()).then(path_value(pl.col("actual_date"))),
         )
-        .with_columns(
-            progress=pl.when(needed_total > 0).then(made / needed_total),
-            status=status,
-        )
+        .with_columns(progress=pl.when(needed_total > 0).then(made / needed_total), status=status)
+        .drop("due_data_in", "lag_days")
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import polars as pl
 from babel.dates import format_date as babel_format_date
 from babel.numbers import format_currency, format_decimal, format_percent
 
@@ -46,6 +47,13 @@ def number(value: float | int | Decimal | None, language: str = "de", *, decimal
         return "–"
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
     return format_decimal(value, format=pattern, locale=_locale(language))
+
+
+def count_expr(expr: pl.Expr, language: str = "de") -> pl.Expr:
+    """Whole non-negative counts as text with thousands separators (1.234 / 1,234), for tables mixing text cells."""
+    separator = "," if language == "en" else "."
+    digits = expr.round(0).cast(pl.Int64).cast(pl.String)
+    return digits.str.reverse().str.extract_all(r"\d{1,3}").list.join(separator).str.reverse()
 
 
 def percent(share: float | None, language: str = "de", *, decimals: int = 1) -> str:

@@ -46,7 +46,9 @@ else:
     )
     write_to_url("ziel", chosen)
     projects, regions = cache.target_drilldown_frames(ctx.settings, ctx.scope, ctx.alliance_id)
-    target_detail(rows[chosen], tracking, projects, regions, as_of=as_of, language=lang)
+    hide_small = not ctx.scope.sees_small_counts(ctx.alliance_id)
+    suppress_below = ctx.settings.impact_rules.suppression_threshold if hide_small else None
+    target_detail(rows[chosen], tracking, projects, regions, as_of=as_of, language=lang, suppress_below=suppress_below)
 
 st.subheader(t("targets.esf.title", lang))
 if "fuer_dritte" not in st.session_state:

@@ -11,6 +11,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from dashboard.charts.region import regional_series_figure
 from dashboard.domain.regional import comparable_references, indexed_series, money_outside_alliance, money_without_kreis
+from dashboard.domain.units import is_rate_unit, short_unit
 from dashboard.i18n import catalog, formats, t
 from dashboard.ui.text import plain
 from dashboard.ui.url_state import seed_from_url, seed_list_from_url, write_to_url
@@ -34,7 +35,7 @@ def indicator_picker(indicators: pl.DataFrame, language: str, area: DeltaGenerat
         code: f"{name} ({unit})" if unit else name
         for code, name, unit in indicators.select("code", "name", "unit").iter_rows()
     }
-    rates = indicators.filter(pl.col("unit") == "%")["code"].to_list()
+    rates = indicators.filter(is_rate_unit(pl.col("unit")))["code"].to_list()
     seed_from_url("indikator", codes, (rates or codes)[0])
     code = area.selectbox(t("region.indicator", language), codes, format_func=labels.__getitem__, key="indikator")
     write_to_url("indikator", code)
@@ -134,7 +135,8 @@ def _value(value: float | None, marker: str | None, unit: str, language: str) ->
         return t("region.missing_value", language, marker=marker or "–")
     decimals = 0 if float(value).is_integer() else 1
     number = formats.number(value, language, decimals=decimals)
-    return f"{number} {unit}" if unit in SHORT_UNITS else number
+    shown = short_unit(unit)
+    return f"{number} {shown}" if shown in SHORT_UNITS else number
 
 
 def value_tiles(kreise: pl.DataFrame, references: pl.DataFrame, unit: str, language: str) -> None:

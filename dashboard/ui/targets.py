@@ -11,6 +11,7 @@ import streamlit as st
 from dashboard.charts.targets import target_progress_figure
 from dashboard.domain import targets as domain
 from dashboard.domain.esf import COUNT_COLUMNS
+from dashboard.domain.units import is_rate
 from dashboard.exporters.tables import csv_bytes, xlsx_bytes
 from dashboard.i18n import formats, label, t
 from dashboard.loaders import EsfSummary
@@ -32,8 +33,7 @@ def value_text(value: float | None, unit: str | None, language: str) -> str:
     """A target or actual value in the UI language: rates with one decimal, counts whole where they are whole."""
     if value is None:
         return "–"
-    rate = (unit or "").strip().lower() in domain.RATE_UNITS
-    decimals = 1 if rate or value != round(value) else 0
+    decimals = 1 if is_rate(unit) or value != round(value) else 0
     return formats.number(value, language, decimals=decimals)
 
 
@@ -145,8 +145,12 @@ def target_detail(
     *,
     as_of: date,
     language: str,
+    suppress_below: int | None = None,
 ) -> None:
-    """Progress chart of one target, then what contributes: projects and Kreise."""
+    """Progress chart of one target, then what contributes: projects and Kreise.
+
+    ``suppress_below``: for scopes that may not see small counts, project and Kreis counts under it are hidden.
+    """
     series = tracking.series.filter(pl.col("target_id") == row["target_id"], pl.col("period_end") <= as_of)
     st.plotly_chart(
         target_progress_figure(row, series, domain.target_path(row), as_of, language), key="target_progress"
@@ -164,12 +168,18 @@ def target_detail(
                 pl.col("period_end").alias(t("targets.drill.as_of", language)),
             ),
             "target_kreise",
+            language,
         )
         return
     if row["basis"] is None:
         st.info(t("targets.drill.no_data", language), icon=":material/info:")
         return
     contributions = domain.project_contributions(row["target_id"], tracking.links, tracking.levels, projects)
+    per_kreis = domain.kreis_contributions(contributions, regions)
+    if suppress_below is not None and not is_rate(unit):
+        hidden = pl.when(pl.col("level").is_between(1, suppress_below, closed="left")).then(None)
+        contributions = contributions.with_columns(hidden.otherwise(pl.col("level")).alias("level"))
+        per_kreis = per_kreis.with_columns(hidden.otherwise(pl.col("level")).alias("level"))
     left, right = st.columns([3, 2])
     with left:
         st.markdown(f"**{t('targets.drill.projects', language, count=contributions.height)}**")
@@ -186,9 +196,9 @@ def target_detail(
                 pl.col("period_end").alias(t("targets.drill.as_of", language)),
             ),
             "target_projects",
+            language,
         )
     with right:
-        per_kreis = domain.kreis_contributions(contributions, regions)
         st.markdown(f"**{t('targets.drill.kreise', language)}**")
         _table(
             per_kreis.select(
@@ -197,15 +207,19 @@ def target_detail(
                 pl.col("projects").alias(t("targets.drill.project_count", language)),
             ),
             "target_project_kreise",
+            language,
         )
         st.caption(t("targets.drill.kreise_note", language))
 
 
-def _table(frame: pl.DataFrame, key: str) -> None:
+DATE_FORMATS = {"de": "DD.MM.YYYY", "en": "DD/MM/YYYY"}
+
+
+def _table(frame: pl.DataFrame, key: str, language: str) -> None:
     config: dict[str, Any] = {}
     for column, dtype in frame.schema.items():
         if dtype == pl.Date():
-            config[column] = st.column_config.DateColumn(format="DD.MM.YYYY")
+            config[column] = st.column_config.DateColumn(format=DATE_FORMATS.get(language, DATE_FORMATS["de"]))
         elif dtype.is_float():
             config[column] = st.column_config.NumberColumn(format="localized")
     st.dataframe(frame, hide_index=True, width="stretch", key=key, column_config=config)
@@ -220,7 +234,7 @@ def esf_frame(summary: EsfSummary, language: str) -> pl.DataFrame:
         .then(pl.lit(below))
         .when(pl.col(column).is_null())
         .then(pl.lit("–"))
-        .otherwise(pl.col(column).round(0).cast(pl.Int64).cast(pl.String))
+        .otherwise(formats.count_expr(pl.col(column), language))
         .alias(column)
         for column in COUNT_COLUMNS
     ]

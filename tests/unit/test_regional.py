@@ -362,7 +362,7 @@ def test_references_on_another_scale_are_left_out_of_the_absolute_chart() -> Non
     assert none_dropped == [] and kept_rates.height == rates.height
 
 
-def test_periods_latest_common_and_per_year() -> None:
+def test_latest_period_and_period_per_year() -> None:
     series = _series(
         [
             ("1", "A", False, Y19, 1.0),
@@ -374,9 +374,6 @@ def test_periods_latest_common_and_per_year() -> None:
             ("DG", "Deutschland", True, date(2022, 12, 31), 1.0),
         ]
     )
-    assert domain.latest_common_period(series) == Y20
-    assert domain.latest_common_period(series, ["1"]) == Y21
-    assert domain.latest_common_period(series, []) is None
     assert domain.latest_period(series) == Y21
     assert domain.years(series) == [2019, 2020, 2021]
     assert domain.period_in_year(series, 2020) == Y20

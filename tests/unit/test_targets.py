@@ -92,8 +92,14 @@ def test_status_rule_for_a_good_when_up_indicator() -> None:
     assert (
         status_of(assess_targets(frame, rescued, as_of=date(2028, 1, 31), tolerance=0.10))[4] == TargetStatus.VERFEHLT
     )
-    # On the due date itself, a target not reached is missed even if that day's report is still to come.
-    assert status_of(assess_targets(frame, series((4, HALFWAY, 60.0)), as_of=DUE, tolerance=0.10))[4] == "verfehlt"
+    # Until the data for the due date is in, the path decides; project reports are overdue after 90 days.
+    pending = series((4, HALFWAY, 60.0))
+    assert status_of(assess_targets(frame, pending, as_of=date(2028, 1, 15), tolerance=0.10))[4] == "im_plan"
+    assert status_of(assess_targets(frame, pending, as_of=date(2028, 4, 15), tolerance=0.10))[4] == "verfehlt"
+    # Official statistics come years later: a regional target waits two years for its due-date value.
+    regional = pending.with_columns(basis=pl.lit("kreise"))
+    assert status_of(assess_targets(frame, regional, as_of=date(2029, 6, 30), tolerance=0.10))[4] == "im_plan"
+    assert status_of(assess_targets(frame, regional, as_of=date(2030, 1, 31), tolerance=0.10))[4] == "verfehlt"
     row = assessed.filter(pl.col("target_id") == 2).row(0, named=True)
     assert row["actual_value"] == 48.0
     assert row["actual_date"] == HALFWAY
