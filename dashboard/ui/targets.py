@@ -286,55 +286,52 @@ def esf_section(summary: EsfSummary, alliance_name: str, as_of: date, language: 
             icon=":material/rule:",
         )
     title = t("targets.esf.export_title", language, alliance=alliance_name, day=formats.day(as_of, language))
-    csv_col, xlsx_col, _ = st.columns([1, 1, 4])
-    csv_col.download_button(
-        t("targets.download_csv", language),
-        data=lambda: csv_bytes(frame),
-        file_name=f"esf-indikatoren-{as_of.isoformat()}.csv",
-        mime="text/csv",
-        on_click="ignore",
-        icon=":material/download:",
-        key="esf_csv",
-    )
-    xlsx_col.download_button(
-        t("targets.download_xlsx", language),
-        data=lambda: xlsx_bytes(frame, "ESF+", title=title, notes=(t("targets.esf.rules", language),)),
-        file_name=f"esf-indikatoren-{as_of.isoformat()}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        on_click="ignore",
-        icon=":material/download:",
-        key="esf_xlsx",
+    _download_pair(
+        frame,
+        stem=f"esf-indikatoren-{as_of.isoformat()}",
+        sheet="ESF+",
+        title=title,
+        notes=(t("targets.esf.rules", language),),
+        key="esf",
+        language=language,
     )
 
 
 def target_downloads(assessed: pl.DataFrame, alliance_name: str, as_of: date, language: str) -> None:
-    frame = (
-        target_table_frame(assessed, language)
-        .with_columns(pl.col("progress").round(3))
-        .rename(
-            {
-                column: t(f"targets.column.{column}", language)
-                for column in target_table_frame(assessed.head(0), language).columns
-            }
-        )
-    )
+    table = target_table_frame(assessed, language)
+    frame = table.rename({column: t(f"targets.column.{column}", language) for column in table.columns})
     title = t("targets.export_title", language, alliance=alliance_name, day=formats.day(as_of, language))
+    _download_pair(
+        frame,
+        stem=f"ziele-{as_of.isoformat()}",
+        sheet=t("nav.targets", language)[:31],
+        title=title,
+        notes=(),
+        key="targets",
+        language=language,
+    )
+
+
+def _download_pair(
+    frame: pl.DataFrame, *, stem: str, sheet: str, title: str, notes: tuple[str, ...], key: str, language: str
+) -> None:
+    """CSV and Excel of a table, built only on click; a download does not rerun the page."""
     csv_col, xlsx_col, _ = st.columns([1, 1, 4])
     csv_col.download_button(
         t("targets.download_csv", language),
         data=lambda: csv_bytes(frame),
-        file_name=f"ziele-{as_of.isoformat()}.csv",
+        file_name=f"{stem}.csv",
         mime="text/csv",
         on_click="ignore",
         icon=":material/download:",
-        key="targets_csv",
+        key=f"{key}_csv",
     )
     xlsx_col.download_button(
         t("targets.download_xlsx", language),
-        data=lambda: xlsx_bytes(frame, t("nav.targets", language)[:31], title=title),
-        file_name=f"ziele-{as_of.isoformat()}.xlsx",
+        data=lambda: xlsx_bytes(frame, sheet, title=title, notes=notes),
+        file_name=f"{stem}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         on_click="ignore",
         icon=":material/download:",
-        key="targets_xlsx",
+        key=f"{key}_xlsx",
     )
