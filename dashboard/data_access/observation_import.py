@@ -23,7 +23,9 @@ from dashboard.importers.model import (
     FileFormatError,
     ImportIssue,
     ParsedImport,
+    localised_params,
 )
+from dashboard.importers.values import KEY_PATTERNS
 
 CHUNK_ROWS = 5_000  # rows per executemany; progress is reported between chunks
 REGION_CHUNK = 500  # region keys per IN list when reading existing values (far below SQLite's parameter limit)
@@ -32,15 +34,6 @@ MAX_ISSUES = 25
 # Regional statistics are shared by every alliance, so only roles that speak for the whole installation may write them.
 IMPORT_ROLES = frozenset({Role.ADMIN, Role.SPEAKER})
 
-# The shape of an official key per level: DG, Land 01, Regierungsbezirk 031, Kreis 03159, Gemeinde(verband)
-# 8, 9 or 12 digits (AGS, Gemeindeverband, Regionalschlüssel).
-KEY_PATTERNS = {
-    RegionLevel.BUND.value: r"^DG$",
-    RegionLevel.LAND.value: r"^\d{2}$",
-    RegionLevel.REGIERUNGSBEZIRK.value: r"^\d{3}$",
-    RegionLevel.KREIS.value: r"^\d{5}$",
-    RegionLevel.GEMEINDE.value: r"^(\d{8}|\d{9}|\d{12})$",
-}
 # Column widths of the tables (VARCHAR limits PostgreSQL enforces and SQLite does not): checked for both.
 LIMITS = {
     "indicator.code": 120,
@@ -73,7 +66,7 @@ class BatchIssue(ImportIssue):
     """A problem the write service finds in a parsed batch; its messages live under ``data_import.issue.``."""
 
     def text(self, language: str = "de") -> str:
-        message = t(f"data_import.issue.{self.key}", language, **self.params)
+        message = t(f"data_import.issue.{self.key}", language, **localised_params(self.params, language))
         if self.line is not None:
             return t("importer.at_line", language, line=self.line, message=message)
         return message

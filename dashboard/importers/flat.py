@@ -12,7 +12,8 @@ column ``CODE__Label__q``.
 The region is the variable whose codes are regional (DINSG, DLAND, REGBEZ, KREISE, GEMEIN …) or whose
 attribute codes look like region keys; every other variable becomes a dimension keyed by its variable
 code in lower case (``GES`` → ``sex`` with GESM/GESW/GESD → m/w/d). Quality flags other than the
-missing markers (e.g. ``e`` = final, ``p`` = provisional) are not kept.
+missing markers (e.g. ``e`` = final, ``p`` = provisional) are not kept. Values use the decimal comma only;
+"1.234" is a thousands-grouped 1234, any other dot in a value is an error.
 """
 
 from __future__ import annotations
@@ -27,12 +28,15 @@ from dashboard.importers.values import (
     MISSING_MARKERS,
     REGION_KEY_PATTERN,
     IssueList,
+    bad_value_key,
     column_label,
     data_records,
+    direction_expr,
     duplicate_issues,
     fail,
     finish_observations,
     indicator_code,
+    is_total_expr,
     period_exprs,
     regions_frame,
     tokenise,
@@ -133,7 +137,10 @@ def parse_flat(text: str, filename: str) -> ParsedImport:
             where = time_label if column == "time" else row["value_column"]
             if column == "region_ags":
                 where = row[f"{region}_column"]
-            issues.add(key, line=row["line"], column=where, text=row[column] or "")
+            text = row[column] or ""
+            issues.add(
+                bad_value_key(text) if key == "issue.not_a_number" else key, line=row["line"], column=where, text=text
+            )
         issues.unlisted += max(bad.height - MAX_ISSUES - 1, 0)
     if not issues:
         duplicate_issues(long, issues)
@@ -145,10 +152,7 @@ def parse_flat(text: str, filename: str) -> ParsedImport:
             pl.col("indicator_code").alias("code"),
             pl.col("measure_label").fill_null("").alias("name"),
             pl.col("unit").fill_null(""),
-            pl.when(pl.col("measure_label").str.to_lowercase().str.contains("arbeitslos"))
-            .then(pl.lit("down"))
-            .otherwise(pl.lit("up"))
-            .alias("direction"),
+            direction_expr(pl.col("measure_label")).alias("direction"),
             pl.lit(source).alias("source"),
             pl.col("measure_code").fill_null("").alias("description"),
         )
@@ -272,12 +276,7 @@ def _dimension_part(prefix: str) -> pl.Expr:
     is_sex = code.is_in(list(SEX_VARIABLES))
     sex = attribute.replace_strict(SEX_ATTRIBUTES, default=None)
     other = label.str.replace_all(";", ",", literal=True).str.replace_all("=", "-", literal=True)
-    is_total = (
-        attribute.is_null()
-        | (attribute == "")
-        | label.str.to_lowercase().is_in(["insgesamt", "zusammen", "gesamt", "total"])
-        | (is_sex & sex.is_null())
-    )
+    is_total = attribute.is_null() | (attribute == "") | is_total_expr(label) | (is_sex & sex.is_null())
     key = code.str.to_lowercase().str.replace_all(r"[^a-z0-9_]", "_")
     return (
         pl.when(is_total)

@@ -2,17 +2,22 @@
 
 The layout is inferred, not assumed:
 - the footnote block starts at a ``____`` line; without one, the data ends after the last record that
-  still has the data rows' shape (field count and a region key);
-- header rows are the rows just above the data whose leading key cells are empty; the smallest number
-  of leading empty cells is the number of key columns;
+  still has the data rows' shape (field count and a region key); a later record whose key cells still
+  hold a region key (and period) is a cut-off data row and reported, not taken for a footnote;
+- header rows are the rows between the title block and the first data row whose key cells are empty or
+  hold labels ("Jahr;Schlüssel;Kreise;…") rather than a period or region key; the smallest number of
+  leading empty cells (or, with labelled rows only, the data rows' text cells) gives the key columns;
 - among the key columns the region key column, the time column (year or date) and the region name
-  column (right of the key) are found by their contents; all other key columns are dimensions;
+  column (the text column next to the key, either side) are found by their contents; all other key
+  columns are dimensions, keyed by their header label when there is one;
 - a header row of years/dates puts the time into the columns; a last header row of units (Anzahl,
-  Prozent, EUR …) gives the units; the other header rows name the measure (the top one forward-filled
-  because GENESIS merges its cells; a blank lower cell means "total");
+  Prozent, EUR …) gives the units; the other header rows name the measure (the top one, and every row
+  above a period row, forward-filled because GENESIS merges their cells; otherwise a blank lower cell
+  means "total"); two value columns that end up with the same indicator are an error;
 - without a time column or row, the title block must name it ("Stichtag: 30.06.2020", "Jahr: 2019").
 
-Values "(12,3)" (limited reliability) are kept as values with the marker "()".
+Values "(12,3)" (limited reliability) are kept as values with the marker "()". Only "," is the decimal
+separator; "136.000" or "83.166.711" are thousands-grouped numbers, any other dot in a value is an error.
 """
 
 from __future__ import annotations
@@ -26,14 +31,16 @@ import polars as pl
 from dashboard.importers.model import ImportFormat, ImportIssue, ParsedImport
 from dashboard.importers.values import (
     MAX_ISSUES,
+    MISSING_MARKERS,
     PERIOD_PATTERN,
     REGION_KEY_PATTERN,
     IssueList,
     Record,
+    bad_value_key,
     column_label,
     dimension_part,
     dimensions_expr,
-    direction_for,
+    direction_expr,
     duplicate_issues,
     fail,
     finish_observations,
@@ -42,12 +49,14 @@ from dashboard.importers.values import (
     period_exprs,
     physical_lines,
     regions_frame,
+    slug,
     tokenise,
     value_exprs,
 )
 
 DEFAULT_COPYRIGHT = "© Statistische Ämter des Bundes und der Länder"
 LICENCE = "dl-de/by-2-0"
+NUMBER_LIKE = re.compile(r"^\(?\s*[+-]?[\d.,]+\s*\)?$")
 TABLE_CODE = re.compile(r"(?:GENESIS-)?Tabelle\s*:?\s*(\d{5}[\w-]*)", re.IGNORECASE)
 TITLE_PERIOD = re.compile(
     r"(?:Stichtag|Berichtsjahr|Berichtszeitraum|Jahr|Zeitraum|Zeit)\s*:?\s*"
@@ -126,6 +135,7 @@ class KeyColumns:
     time: int | None
     name: int | None
     dimensions: tuple[int, ...]
+    labels: tuple[str, ...] = ()  # per key column, the label a header row gives it ("" when none)
 
 
 def parse_genesis_table(text: str, filename: str) -> ParsedImport:
@@ -147,6 +157,8 @@ def parse_genesis_table(text: str, filename: str) -> ParsedImport:
             raise fail("issue.no_time")
         title_period = match.group(1)
     columns = _value_columns(layout, period_row=period_row, table_code=table_code, title=title)
+    if _column_clashes(columns, layout, issues):
+        issues.raise_if_any()
 
     wide = pl.DataFrame(
         {
@@ -209,14 +221,18 @@ def _layout(records: list[Record], issues: IssueList) -> Layout:
     body = records[:separator] if separator is not None else records
     footer = records[separator:] if separator is not None else []
     width = _table_width(body)
-    header_start, header_end = _header_block(body, width)
+    guess = _key_count_from_data(body, width)
+    header_start, header_end = _header_block(body, width, guess)
     headers = body[header_start:header_end]
-    key_count = min(_leading_empty(record.fields) for record in headers)
+    empty_led = [_leading_empty(record.fields) for record in headers if not record.fields[0].strip()]
+    key_count = min(empty_led) if empty_led else guess
+    if not key_count:
+        raise fail("issue.no_header")
     candidates = body[header_end:]
     shaped = [r for r in candidates if len(r.fields) == width and any(f.strip() for f in r.fields[:key_count])]
     if not shaped:
         raise fail("issue.no_data", line=headers[-1].line + 1)
-    keys = _key_columns(shaped, key_count)
+    keys = _key_columns(shaped, key_count, _key_labels(headers, key_count))
     if separator is None:
         last = max(
             (i for i, r in enumerate(candidates) if _has_data_shape(r, width=width, keys=keys, key_count=key_count)),
@@ -224,6 +240,9 @@ def _layout(records: list[Record], issues: IssueList) -> Layout:
         )
         footer = candidates[last + 1 :]
         candidates = candidates[: last + 1]
+        for record in footer:
+            if len(record.fields) != width and _holds_keys(record, keys):
+                issues.add("issue.wrong_field_count", line=record.line, expected=width, found=len(record.fields))
     rows: list[Record] = []
     for record in candidates:
         if not any(field.strip() for field in record.fields):
@@ -247,9 +266,15 @@ def _layout(records: list[Record], issues: IssueList) -> Layout:
 
 def _long_frame(wide: pl.DataFrame, *, keys: KeyColumns, columns: list[ValueColumn], period: pl.Expr) -> pl.DataFrame:
     """One row per value cell with its indicator, region, period, dimensions, parsed value and marker."""
-    dims = {}
+    dims: dict[str, pl.Expr] = {}
     for number, index in enumerate(keys.dimensions, start=1):
-        key = "sex" if is_sex_column(wide[f"c{index}"]) else f"merkmal{number}"
+        label = slug(keys.labels[index]) if index < len(keys.labels) else ""
+        if is_sex_column(wide[f"c{index}"]):
+            key = "sex"
+        elif label and label not in dims and label != "sex":
+            key = label
+        else:
+            key = f"merkmal{number}"
         dims[key] = dimension_part(key, pl.col(f"c{index}"))
     meta = pl.DataFrame(
         {
@@ -288,7 +313,7 @@ def _long_frame(wide: pl.DataFrame, *, keys: KeyColumns, columns: list[ValueColu
 def _check_values(long: pl.DataFrame, issues: IssueList, *, title_period: str | None, time_in_rows: bool) -> None:
     bad = long.filter(pl.col("bad_value"))
     for row in bad.sort("line").head(MAX_ISSUES + 1).iter_rows(named=True):
-        issues.add("issue.not_a_number", line=row["line"], column=row["column_label"], text=row["raw"])
+        issues.add(bad_value_key(row["raw"]), line=row["line"], column=row["column_label"], text=row["raw"])
     issues.unlisted += max(bad.height - MAX_ISSUES - 1, 0)
     if not time_in_rows:
         no_period = long.filter(pl.col("period_end").is_null()).sort("line")
@@ -326,18 +351,38 @@ def _leading_empty(fields: list[str]) -> int:
     return count
 
 
-def _is_header(record: Record, width: int) -> bool:
+def _holds_keys(record: Record, keys: KeyColumns) -> bool:
+    """Whether a record's key cells hold a region key (and a period, when time is a column): a data row."""
     fields = record.fields
-    return len(fields) == width and not fields[0].strip() and any(field.strip() for field in fields)
+    if len(fields) <= keys.region or not _is_region_key(fields[keys.region]):
+        return False
+    return keys.time is None or (len(fields) > keys.time and _is_period(fields[keys.time]))
 
 
-def _header_block(body: list[Record], width: int) -> tuple[int, int]:
-    """(first, end) index of the header rows: consecutive rows with empty leading cells before the data."""
-    start = next((i for i, record in enumerate(body) if _is_header(record, width)), None)
+def _is_header(record: Record, width: int, key_count: int) -> bool:
+    """A row of column headings: empty leading cells, or labels in the key cells above headed value cells."""
+    fields = record.fields
+    if len(fields) != width or not any(field.strip() for field in fields):
+        return False
+    if not fields[0].strip():
+        return True
+    key_cells = [field.strip() for field in fields[:key_count]]
+    value_cells = [field.strip() for field in fields[key_count:] if field.strip()]
+    return (
+        key_count > 0
+        and bool(value_cells)
+        and not any(_is_period(cell) or _is_region_key(cell) for cell in key_cells if cell)
+        and not any(NUMBER_LIKE.match(cell) and not HEADER_YEAR.match(cell) for cell in value_cells)
+    )
+
+
+def _header_block(body: list[Record], width: int, key_count: int) -> tuple[int, int]:
+    """(first, end) index of the header rows: consecutive heading rows between the title and the data."""
+    start = next((i for i, record in enumerate(body) if _is_header(record, width, key_count)), None)
     if start is None:
         raise fail("issue.no_header")
     end = start
-    while end < len(body) and _is_header(body[end], width):
+    while end < len(body) and _is_header(body[end], width, key_count):
         end += 1
     return start, end
 
@@ -346,7 +391,43 @@ def _is_region_key(text: str) -> bool:
     return re.match(REGION_KEY_PATTERN, text.strip()) is not None
 
 
-def _key_columns(shaped: list[Record], key_count: int) -> KeyColumns:
+def _is_period(text: str) -> bool:
+    return re.match(PERIOD_PATTERN, text.strip()) is not None
+
+
+def _key_count_from_data(body: list[Record], width: int) -> int:
+    """The key columns as the data rows show them, for headers that label their key cells.
+
+    A row holding a region key ends its key cells after the key and after its last text cell (name,
+    breakdown); the count most rows agree on wins, so a stray bad value does not move it.
+    """
+    counts: Counter[int] = Counter()
+    for record in body:
+        fields = [field.strip() for field in record.fields]
+        if len(fields) != width or not fields[0]:
+            continue
+        region = next((i for i, cell in enumerate(fields[:-1]) if _is_region_key(cell)), None)
+        if region is None:
+            continue
+        texts = [i for i, cell in enumerate(fields[:-1]) if cell and not NUMBER_LIKE.match(cell)]
+        texts = [i for i in texts if fields[i] not in MISSING_MARKERS]
+        counts[max([region, *texts]) + 1] += 1
+        if counts.total() >= 50:
+            break
+    return counts.most_common(1)[0][0] if counts else 0
+
+
+def _key_labels(headers: list[Record], key_count: int) -> tuple[str, ...]:
+    """Per key column, the lowest label a header row gives it."""
+    labels = [""] * key_count
+    for record in headers:
+        for index, cell in enumerate(record.fields[:key_count]):
+            if cell.strip():
+                labels[index] = cell.strip()
+    return tuple(labels)
+
+
+def _key_columns(shaped: list[Record], key_count: int, labels: tuple[str, ...] = ()) -> KeyColumns:
     """Which key column holds the region key, the time, the region name; the rest are dimensions."""
     frame = pl.DataFrame(
         {f"c{i}": [r.fields[i] for r in shaped] for i in range(key_count)},
@@ -354,6 +435,8 @@ def _key_columns(shaped: list[Record], key_count: int) -> KeyColumns:
     ).select(pl.all().str.strip_chars())
     region_share = frame.select(pl.all().str.contains(REGION_KEY_PATTERN).mean()).row(0)
     period_share = frame.select(pl.all().str.contains(PERIOD_PATTERN).mean()).row(0)
+    is_text = (pl.all() != "") & ~pl.all().str.contains(REGION_KEY_PATTERN) & ~pl.all().str.contains(PERIOD_PATTERN)
+    text_share = frame.select(is_text.mean()).row(0)
     region = max(range(key_count), key=lambda i: region_share[i])
     if region_share[region] < 0.5:
         raise fail("issue.no_region_column", line=shaped[0].line)
@@ -361,9 +444,20 @@ def _key_columns(shaped: list[Record], key_count: int) -> KeyColumns:
     time = max(others, key=lambda i: period_share[i], default=None)
     if time is not None and period_share[time] < 0.5:
         time = None
-    name = region + 1 if region + 1 < key_count and region + 1 != time else None
+    # GENESIS puts the name right of the key; re-arranged files may put it left. Breakdowns (sexes) are no names.
+    name = next(
+        (
+            i
+            for i in (region + 1, region - 1)
+            if 0 <= i < key_count
+            and i != time
+            and text_share[i] >= 0.5
+            and not is_sex_column(frame.get_column(f"c{i}"))
+        ),
+        None,
+    )
     dimensions = tuple(i for i in others if i not in (time, name))
-    return KeyColumns(region=region, time=time, name=name, dimensions=dimensions)
+    return KeyColumns(region=region, time=time, name=name, dimensions=dimensions, labels=labels)
 
 
 def _is_unit(text: str) -> bool:
@@ -389,8 +483,11 @@ def _value_columns(layout: Layout, *, period_row: int | None, table_code: str | 
     if rest and any(rest[-1]) and all(_is_unit(cell) for cell in rest[-1] if cell):
         units = rest[-1]
         rest = rest[:-1]
-    if rest:
-        rest[0] = _forward_fill(rest[0])
+    # Rows above a period row span its years (merged cells), as does the top row; a lower blank means "total".
+    above_periods = period_row or 0
+    for index in range(len(rest)):
+        if index == 0 or index < above_periods:
+            rest[index] = _forward_fill(rest[index], parents=rest[:index])
     prefix = table_code[:5] if table_code else "rs"
     columns = []
     for offset in range(width - key_count):
@@ -409,11 +506,31 @@ def _value_columns(layout: Layout, *, period_row: int | None, table_code: str | 
     return columns
 
 
-def _forward_fill(cells: list[str]) -> list[str]:
+def _forward_fill(cells: list[str], *, parents: list[list[str]] | None = None) -> list[str]:
+    """Blank cells take the cell to their left, within the span of the (already filled) rows above."""
     filled: list[str] = []
-    for cell in cells:
-        filled.append(cell or (filled[-1] if filled else ""))
+    for offset, cell in enumerate(cells):
+        same_span = offset > 0 and all(row[offset] == row[offset - 1] for row in parents or [])
+        filled.append(cell or (filled[-1] if filled and same_span else ""))
     return filled
+
+
+def _column_clashes(columns: list[ValueColumn], layout: Layout, issues: IssueList) -> bool:
+    """Whether two value columns get the same indicator (and header period): they would collide on every row."""
+    clash = False
+    seen: dict[tuple[str, str | None], ValueColumn] = {}
+    for column in columns:
+        first = seen.setdefault((column.code, column.period), column)
+        if first is not column:
+            issues.add(
+                "issue.duplicate_column",
+                line=layout.headers[0].line,
+                second=column_label(column.index + 1, column.name),
+                first=column_label(first.index + 1, first.name),
+                code=column.code,
+            )
+            clash = True
+    return clash
 
 
 def _check_keys(wide: pl.DataFrame, keys: KeyColumns, issues: IssueList) -> None:
@@ -445,16 +562,13 @@ def _source(table_code: str | None, footer_text: str) -> str:
 
 def _indicators(columns: list[ValueColumn], *, source: str, title: str) -> pl.DataFrame:
     frame = pl.DataFrame(
-        {
-            "code": [c.code for c in columns],
-            "name": [c.name for c in columns],
-            "unit": [c.unit for c in columns],
-            "direction": [direction_for(c.name) for c in columns],
-        },
-        schema={"code": pl.String, "name": pl.String, "unit": pl.String, "direction": pl.String},
+        {"code": [c.code for c in columns], "name": [c.name for c in columns], "unit": [c.unit for c in columns]},
+        schema={"code": pl.String, "name": pl.String, "unit": pl.String},
     )
     return frame.unique("code", keep="first", maintain_order=True).with_columns(
-        pl.lit(source).alias("source"), pl.lit(title).alias("description")
+        direction_expr(pl.col("name")).alias("direction"),
+        pl.lit(source).alias("source"),
+        pl.lit(title).alias("description"),
     )
 
 

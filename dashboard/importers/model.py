@@ -8,7 +8,7 @@ from typing import Any
 
 import polars as pl
 
-from dashboard.i18n import t
+from dashboard.i18n import formats, t
 
 
 class ImportFormat(StrEnum):
@@ -57,12 +57,22 @@ class ImportIssue:
     params: dict[str, Any] = field(default_factory=dict)
 
     def text(self, language: str = "de") -> str:
-        message = t(f"importer.{self.key}", language, **self.params)
+        message = t(f"importer.{self.key}", language, **localised_params(self.params, language))
         if self.line is not None and self.column is not None:
             return t("importer.at_line_column", language, line=self.line, column=self.column, message=message)
         if self.line is not None:
             return t("importer.at_line", language, line=self.line, message=message)
         return message
+
+
+def localised_params(params: dict[str, Any], language: str) -> dict[str, Any]:
+    """Message parameters with counts in the language's number format ("8.702"); line numbers stay plain."""
+    return {
+        name: formats.number(value, language)
+        if isinstance(value, int) and not isinstance(value, bool) and not name.endswith("line")
+        else value
+        for name, value in params.items()
+    }
 
 
 class FileFormatError(Exception):

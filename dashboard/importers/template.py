@@ -4,10 +4,11 @@ Columns (header names case-insensitive, German aliases accepted, any order):
 - ``region`` (required): AGS (2, 3, 5 or 8+ digits) or ``DG`` for Germany;
 - ``indicator`` (required): the indicator code (letters, digits, ``_``, ``-``, ``.``; at most 120 characters);
 - ``period`` (required): ``2024``, ``2024-Q2``, ``2024-06`` (spans) or ``31.12.2024`` / ``2024-12-31`` (Stichtag);
-- ``value`` (required): number with decimal comma or point (no thousands separators), empty, or a
-  missing marker ``-`` ``.`` ``x`` ``/`` ``...``;
+- ``value`` (required): number with decimal comma or point (no thousands separators: unlike the official
+  exports, ``1.234`` here is one point two three four), empty, or a missing marker ``-`` ``.`` ``x`` ``/`` ``...``;
 - ``unit``, ``source`` (default "Eigene Daten"), ``name`` (defaults to the code), ``region_name``,
-  ``dimensions`` (canonical ``key=value;key=value``, empty = total) are optional.
+  ``dimensions`` (canonical ``key=value;key=value``, empty = total; spaces around ``;`` and ``=`` are dropped,
+  spaces inside a value kept) are optional.
 The separator is ``;``, or ``,`` when the header line uses commas.
 """
 
@@ -22,6 +23,7 @@ from dashboard.importers.values import (
     IssueList,
     column_label,
     data_records,
+    direction_expr,
     duplicate_issues,
     fail,
     finish_observations,
@@ -96,7 +98,7 @@ def parse_template(text: str, filename: str) -> ParsedImport:
             frame = frame.with_columns(pl.lit("").alias(optional))
     label = {name: column_label(names.index(name) + 1, name) for name in names}
     start, end = period_exprs(pl.col("period"))
-    value, marker, is_bad = value_exprs(pl.col("value"))
+    value, marker, is_bad = value_exprs(pl.col("value"), decimal_point=True)
     frame = frame.with_columns(
         start.alias("period_start"),
         end.alias("period_end"),
@@ -106,7 +108,7 @@ def parse_template(text: str, filename: str) -> ParsedImport:
         pl.col("indicator").alias("indicator_code"),
         pl.when(pl.col("source") == "").then(pl.lit(DEFAULT_SOURCE)).otherwise(pl.col("source")).alias("source"),
         pl.col("dimensions")
-        .str.replace_all(" ", "")
+        .str.replace_all(r"\s*([;=])\s*", "${1}")
         .str.split(";")
         .list.sort()
         .list.join(";")
@@ -117,7 +119,7 @@ def parse_template(text: str, filename: str) -> ParsedImport:
         ("issue.bad_indicator_code", "indicator", ~pl.col("indicator").str.contains(CODE_PATTERN)),
         ("issue.bad_period", "period", pl.col("period_end").is_null()),
         ("issue.not_a_number", "value", is_bad),
-        ("issue.bad_dimensions", "dimensions", ~pl.col("dimensions").str.contains(DIMENSIONS_PATTERN)),
+        ("issue.bad_dimensions", "dimensions", ~pl.col("canonical_dimensions").str.contains(DIMENSIONS_PATTERN)),
     ]
     for key, column, failing in checks:
         bad = frame.filter(failing)
@@ -147,10 +149,7 @@ def parse_template(text: str, filename: str) -> ParsedImport:
             pl.col("indicator_code").alias("code"),
             pl.coalesce("name", "indicator_code").alias("name"),
             pl.col("unit"),
-            pl.when(pl.coalesce("name", "indicator_code").str.to_lowercase().str.contains("arbeitslos"))
-            .then(pl.lit("down"))
-            .otherwise(pl.lit("up"))
-            .alias("direction"),
+            direction_expr(pl.coalesce("name", "indicator_code")).alias("direction"),
             pl.col("source"),
             pl.lit("").alias("description"),
         )

@@ -13,7 +13,6 @@ import polars as pl
 
 from dashboard.data_access.vocabulary import RegionLevel
 from dashboard.importers.model import (
-    INDICATOR_SCHEMA,
     OBSERVATION_SCHEMA,
     REGION_SCHEMA,
     FileFormatError,
@@ -28,9 +27,28 @@ MISSING_MARKERS = ("-", ".", "x", "/", "...", "…")
 # "(12,3)": a value of limited reliability; kept as a value, flagged with this marker.
 UNRELIABLE_MARKER = "()"
 
+# The template accepts a decimal point or comma ("1.5" = "1,5"); it has no thousands separators.
 NUMBER_PATTERN = r"^[+-]?\d+(?:[.,]\d+)?$"
+# Official exports write the decimal comma only; a German spreadsheet re-save adds thousands dots ("136.000").
+COMMA_NUMBER = r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?"
+COMMA_NUMBER_PATTERN = rf"^{COMMA_NUMBER}$"
 UNRELIABLE_PATTERN = r"^\(\s*([+-]?\d+(?:[.,]\d+)?)\s*\)$"
-REGION_KEY_PATTERN = r"^(?:DG|\d{2}|\d{3}|\d{5}|\d{8,})$"
+COMMA_UNRELIABLE_PATTERN = rf"^\(\s*({COMMA_NUMBER})\s*\)$"
+# A number-looking cell with a dot that is no thousands grouping ("1.5", "1.23.4"): a decimal point by mistake.
+STRAY_DOT_PATTERN = r"^\(?\s*[+-]?[\d.,]*\.[\d.,]*\s*\)?$"
+
+# The one definition of an official key's shape per level: DG, Land 01, Regierungsbezirk 031, Kreis 03159,
+# Gemeinde(verband) 8, 9 or 12 digits (AGS, Gemeindeverband, Regionalschlüssel).
+KEY_PATTERNS = {
+    RegionLevel.BUND.value: r"^DG$",
+    RegionLevel.LAND.value: r"^\d{2}$",
+    RegionLevel.REGIERUNGSBEZIRK.value: r"^\d{3}$",
+    RegionLevel.KREIS.value: r"^\d{5}$",
+    RegionLevel.GEMEINDE.value: r"^(?:\d{8}|\d{9}|\d{12})$",
+}
+REGION_KEY_PATTERN = "^(?:" + "|".join(pattern.strip("^$") for pattern in KEY_PATTERNS.values()) + ")$"
+# Names that mark an indicator where lower is better; every other indicator defaults to "up".
+DOWN_WORDS = ("arbeitslos",)
 PERIOD_PATTERN = r"^(?:\d{4}|\d{2}\.\d{2}\.\d{4}|\d{4}-\d{2}-\d{2}|\d{4}-Q[1-4]|\d{4}-\d{2})$"
 
 LAENDER = {
@@ -135,7 +153,7 @@ def fail(key: str, *, line: int | None = None, column: str | None = None, **para
 
 
 def decode(data: bytes) -> str:
-    """The file's text: strict UTF-8 (BOM dropped) first, else Latin-1; binary files are refused."""
+    """The file's text: strict UTF-8 (BOM dropped), else Windows-1252, else Latin-1; binary files are refused."""
     if not data.strip():
         raise fail("issue.empty_file")
     if (
@@ -147,7 +165,11 @@ def decode(data: bytes) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = data.decode("latin-1")
+        # Windows-1252 first: Excel writes "…" (0x85) there, which Latin-1 would turn into an invisible control.
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            text = data.decode("latin-1")
     if LATIN1_BINARY.search(text[:4096]):
         raise fail("issue.binary_file")
     return text
@@ -207,18 +229,25 @@ def indicator_code(prefix: str, name: str, unit: str) -> str:
     return code
 
 
-def direction_for(name: str) -> str:
+def direction_expr(name: pl.Expr) -> pl.Expr:
     """Default direction of a new indicator: unemployment is better when it falls, everything else when it rises."""
-    return "down" if "arbeitslos" in name.lower() else "up"
+    lowered = name.fill_null("").str.to_lowercase()
+    is_down = pl.any_horizontal([lowered.str.contains(word, literal=True) for word in DOWN_WORDS])
+    return pl.when(is_down).then(pl.lit("down")).otherwise(pl.lit("up"))
 
 
-def value_exprs(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
-    """(value, missing_marker, is_bad) expressions for a string cell: numbers, markers, "(n)" and empty cells."""
+def value_exprs(raw: pl.Expr, *, decimal_point: bool = False) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """(value, missing_marker, is_bad) expressions for a string cell: numbers, markers, "(n)" and empty cells.
+
+    Without ``decimal_point`` (official exports) only "," is the decimal separator and dots group thousands.
+    """
     text = raw.str.strip_chars()
     is_marker = text.is_in(list(MISSING_MARKERS))
-    is_number = text.str.contains(NUMBER_PATTERN)
-    unreliable = text.str.extract(UNRELIABLE_PATTERN, 1)
+    is_number = text.str.contains(NUMBER_PATTERN if decimal_point else COMMA_NUMBER_PATTERN)
+    unreliable = text.str.extract(UNRELIABLE_PATTERN if decimal_point else COMMA_UNRELIABLE_PATTERN, 1)
     number_text = pl.when(is_number).then(text).otherwise(unreliable)
+    if not decimal_point:
+        number_text = number_text.str.replace_all(".", "", literal=True)
     value = number_text.str.replace(",", ".", literal=True).cast(pl.Float64, strict=False)
     marker = (
         pl.when(is_marker)
@@ -282,7 +311,7 @@ def region_level_expr(ags: pl.Expr) -> pl.Expr:
         .then(pl.lit(RegionLevel.REGIERUNGSBEZIRK.value))
         .when(is_digits & (length == 5))
         .then(pl.lit(RegionLevel.KREIS.value))
-        .when(is_digits & (length >= 8))
+        .when(ags.str.contains(KEY_PATTERNS[RegionLevel.GEMEINDE.value]))
         .then(pl.lit(RegionLevel.GEMEINDE.value))
         .otherwise(pl.lit(None, dtype=pl.String))
     )
@@ -317,7 +346,7 @@ def dimension_part(key: str, raw: pl.Expr) -> pl.Expr:
         value = lowered.replace_strict(SEX_VALUES, default=None)
     else:
         value = text.str.replace_all(";", ",", literal=True).str.replace_all("=", "-", literal=True)
-    is_total = text.is_null() | (text == "") | lowered.is_in(list(TOTAL_VALUES))
+    is_total = text.is_null() | (text == "") | is_total_expr(text)
     return pl.when(is_total).then(pl.lit(None, dtype=pl.String)).otherwise(pl.lit(f"{key}=") + value)
 
 
@@ -327,6 +356,16 @@ def dimensions_expr(parts: dict[str, pl.Expr]) -> pl.Expr:
         return pl.lit("")
     ordered = [parts[key] for key in sorted(parts)]
     return pl.concat_str(ordered, separator=";", ignore_nulls=True).fill_null("")
+
+
+def is_total_expr(text: pl.Expr) -> pl.Expr:
+    """Whether a (stripped) breakdown label means "all of them" ("Insgesamt", "Zusammen" …)."""
+    return text.str.to_lowercase().is_in(list(TOTAL_VALUES))
+
+
+def bad_value_key(text: str) -> str:
+    """The issue key for a cell value_exprs refused: a misplaced decimal point gets its own message."""
+    return "issue.dot_in_number" if re.match(STRAY_DOT_PATTERN, text.strip()) else "issue.not_a_number"
 
 
 def is_sex_column(values: pl.Series) -> bool:
@@ -357,15 +396,6 @@ def duplicate_issues(observations: pl.DataFrame, issues: IssueList) -> None:
         )
 
 
-def empty_indicators() -> pl.DataFrame:
-    return pl.DataFrame(schema=INDICATOR_SCHEMA)
-
-
 def finish_observations(frame: pl.DataFrame) -> pl.DataFrame:
     """The observation frame in OBSERVATION_SCHEMA column order and types."""
     return frame.select(list(OBSERVATION_SCHEMA)).cast(OBSERVATION_SCHEMA)  # type: ignore[arg-type]
-
-
-def bad_rows(frame: pl.DataFrame, flag: str, limit: int = MAX_ISSUES + 1) -> pl.DataFrame:
-    """The first rows (by line) where a boolean flag column is true."""
-    return frame.filter(pl.col(flag)).sort("line").head(limit)

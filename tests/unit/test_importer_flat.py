@@ -166,3 +166,33 @@ def test_flat_file_without_region_variable_is_refused() -> None:
         read_file(text.encode("utf-8"), "flat.csv")
     assert error.value.issues[0].key == "issue.no_region_column"
     assert pl.Series(messages(error)).str.contains("Regionalschlüssel").all()
+
+
+def test_thousands_dots_group_and_a_decimal_point_is_an_issue() -> None:
+    text = "\n".join(
+        [
+            NEW_HEADER,
+            new_row("2020", "03153", "Goslar", "", "136.000"),
+            new_row("2020", "DG", "Deutschland", "", "83.166.711,5"),
+        ]
+    )
+    parsed = read_file(text.encode("utf-8"), "flat.csv")
+    assert parsed.observations.get_column("value").to_list() == [136000.0, 83166711.5]
+    bad = "\n".join([NEW_HEADER, new_row("2020", "03153", "Goslar", "", "4.5")])
+    with pytest.raises(FileFormatError) as error:
+        read_file(bad.encode("utf-8"), "flat.csv")
+    assert [(issue.key, issue.line, issue.column) for issue in error.value.issues] == [
+        ("issue.dot_in_number", 2, "14 (value)")
+    ]
+
+
+def test_alle_is_a_total_like_insgesamt() -> None:
+    text = "\n".join(
+        [
+            NEW_HEADER,
+            f"{STAT};2020;KREISE;Kreise;03153;Goslar;ALTX20;Alter;ALT-ALLE;alle;4044;Anzahl;ERW032;Arbeitslose;e",
+            f"{STAT};2020;KREISE;Kreise;03153;Goslar;ALTX20;Alter;ALT-U25;unter 25;400;Anzahl;ERW032;Arbeitslose;e",
+        ]
+    )
+    parsed = read_file(text.encode("utf-8"), "flat.csv")
+    assert parsed.observations.get_column("dimensions").to_list() == ["", "altx20=unter 25"]

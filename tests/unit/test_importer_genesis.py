@@ -416,3 +416,166 @@ def test_english_messages() -> None:
     assert error.value.issues[0].text("en") == (
         "Line 5, column 2: “ABC” is not a region key (expected DG or a key of 2, 3, 5 or 8 digits)."
     )
+
+
+# --- review fixes -----------------------------------------------------------------------------------------------
+
+
+def test_thousands_dots_are_grouping_and_only_the_comma_is_decimal() -> None:
+    parsed = read_file(
+        genesis(
+            *TITLE,
+            ";;;Einwohner;Quote",
+            "2019;03153;Goslar;136.000;6,5",
+            "2019;03154;Helmstedt;83.166.711;1.234,5",
+            "2019;03155;Northeim;(1.200,5);.",
+        ),
+        "x.csv",
+    )
+    assert parsed.observations.sort("line").select("value", "missing_marker").rows() == [
+        (136000.0, None),
+        (6.5, None),
+        (83166711.0, None),
+        (1234.5, None),
+        (1200.5, "()"),
+        (None, "."),
+    ]
+
+
+def test_a_decimal_point_is_an_issue_with_line_and_column() -> None:
+    with pytest.raises(FileFormatError) as error:
+        read_file(genesis(*TITLE, ";;;Einwohner;Quote", "2019;03153;Goslar;136.000;6.5", "2019;03154;H;1.23.4;1"), "x")
+    assert [(issue.key, issue.line, issue.column) for issue in error.value.issues] == [
+        ("issue.dot_in_number", 4, "5 (Quote)"),
+        ("issue.dot_in_number", 5, "4 (Einwohner)"),
+    ]
+    assert messages(error)[0].startswith(
+        "Zeile 4, Spalte 5 (Quote): „6.5“: Ein Punkt ist hier kein Dezimaltrennzeichen."
+    )
+
+
+def test_a_cut_off_last_row_without_separator_is_reported_not_taken_for_a_footnote() -> None:
+    with pytest.raises(FileFormatError) as error:
+        read_file(
+            genesis(
+                *TITLE,
+                ";;;Arbeitslose;Quote",
+                "2019;03153;Goslar, Landkreis;4044;6,5",
+                "2019;03154;Helmstedt, Landkreis;2000;5,0",
+                "2019;03159;Göttingen, Landkreis;5000",
+            ),
+            "x.csv",
+        )
+    assert messages(error) == ["Zeile 6: Die Zeile hat 4 statt 5 Felder."]
+
+
+def test_footnotes_without_separator_are_still_footnotes() -> None:
+    parsed = read_file(
+        genesis(*TITLE, ";;;Arbeitslose;Quote", "2019;03153;Goslar;4044;6,5", "Fußnote: vorläufig;", "Stand: 2024"),
+        "x.csv",
+    )
+    assert parsed.observations.height == 2
+    assert [note.key for note in parsed.notes] == ["note.footnotes_skipped"]
+
+
+def test_labelled_key_column_header_row() -> None:
+    parsed = read_file(
+        genesis(
+            "GENESIS-Tabelle: 13211-02-05-4",
+            "Arbeitslose - Jahresdurchschnitt;;;;;",
+            "Jahr;Schlüssel;Kreise;Altersgruppe;Arbeitslose;Arbeitslosenquote",
+            ";;;;Anzahl;Prozent",
+            "2019;03153;Goslar, Landkreis;15 bis unter 25;400;5,1",
+            "2019;03153;Goslar, Landkreis;Insgesamt;4044;6,5",
+        ),
+        "x.csv",
+    )
+    assert parsed.title == "Arbeitslose - Jahresdurchschnitt"
+    assert parsed.indicators.select("code", "name", "unit").rows() == [
+        ("13211_arbeitslose_anzahl", "Arbeitslose", "Anzahl"),
+        ("13211_arbeitslosenquote_prozent", "Arbeitslosenquote", "Prozent"),
+    ]
+    assert parsed.observations.get_column("dimensions").unique(maintain_order=True).to_list() == [
+        "altersgruppe=15 bis unter 25",
+        "",
+    ]
+    assert parsed.regions.select("ags", "name").rows() == [("03153", "Goslar")]
+
+
+def test_labelled_header_row_alone_without_units_row() -> None:
+    parsed = read_file(
+        genesis(
+            *TITLE,
+            "Jahr;Schlüssel;Kreise;Arbeitslose;Arbeitslosenquote",
+            "2019;03153;Goslar, Landkreis;4044;6,5",
+            "2019;03154;Helmstedt, Landkreis;2000;5,0",
+        ),
+        "x.csv",
+    )
+    assert parsed.indicators.get_column("name").to_list() == ["Arbeitslose", "Arbeitslosenquote"]
+    assert parsed.observations.get_column("value").to_list() == [4044, 2000, 6.5, 5.0]
+    assert parsed.observations.get_column("dimensions").unique().to_list() == [""]
+
+
+def test_region_name_left_of_the_key() -> None:
+    parsed = read_file(
+        genesis(*TITLE, ";;;Arbeitslose", ";;;Anzahl", "2019;Goslar, Landkreis;03153;4044", "2019;Kiel;01002;9"),
+        "x.csv",
+    )
+    assert parsed.observations.get_column("dimensions").unique().to_list() == [""]
+    assert parsed.regions.select("ags", "name", "kind").rows() == [
+        ("03153", "Goslar", "Landkreis"),
+        ("01002", "Kiel", None),
+    ]
+
+
+def test_a_sex_row_above_a_period_row_is_forward_filled() -> None:
+    parsed = read_file(
+        genesis(
+            "GENESIS-Tabelle: 12411-02-02-4",
+            "Bevölkerungsstand;;;;",
+            ";;Bevölkerung;;;",
+            ";;männlich;;weiblich;",
+            ";;2022;2023;2022;2023",
+            "01001;Flensburg;45000;46000;47000;48000",
+        ),
+        "x.csv",
+    )
+    men, women = "12411_bevoelkerung_maennlich", "12411_bevoelkerung_weiblich"
+    assert parsed.indicators.get_column("code").to_list() == [men, women]
+    assert parsed.observations.select("indicator_code", "period_end", "value").rows() == [
+        (men, date(2022, 12, 31), 45000),
+        (men, date(2023, 12, 31), 46000),
+        (women, date(2022, 12, 31), 47000),
+        (women, date(2023, 12, 31), 48000),
+    ]
+
+
+def test_two_value_columns_with_the_same_indicator_are_named() -> None:
+    with pytest.raises(FileFormatError) as error:
+        read_file(genesis(*TITLE, ";;;Arbeitslose;Arbeitslose", ";;;Anzahl;Anzahl", "2019;03153;Goslar;4;5"), "x")
+    assert [issue.key for issue in error.value.issues] == ["issue.duplicate_column"]
+    assert messages(error) == [
+        "Zeile 3: Die Spalten 4 (Arbeitslose) und 5 (Arbeitslose) ergeben denselben Indikator "
+        "„12411_arbeitslose_anzahl“. Bitte die Kopfzeilen so beschriften, dass jede Wertespalte eindeutig benannt ist."
+    ]
+
+
+def test_windows_1252_ellipsis_is_a_missing_marker() -> None:
+    data = "\n".join((*TITLE, ";;;Arbeitslose", "2019;03153;Göttingen;…", "2019;03154;Helmstedt;12")).encode("cp1252")
+    assert b"\x85" in data
+    parsed = read_file(data, "x.csv")
+    assert parsed.observations.select("value", "missing_marker").rows() == [(None, "..."), (12.0, None)]
+    assert parsed.regions.get_column("name").to_list() == ["Göttingen", "Helmstedt"]
+
+
+def test_counts_in_messages_use_the_language_number_format() -> None:
+    rows = [f"2019;03153;Goslar;x{i}" for i in range(1_030)]
+    with pytest.raises(FileFormatError) as error:
+        read_file(genesis(*TITLE, ";;;Arbeitslose", *rows), "x.csv")
+    assert error.value.issues[-1].text("de") == "… und 1.010 weitere Probleme."
+    assert error.value.issues[-1].text("en") == "… and 1,010 more problems."
+    rows = [f"{year};03153;Goslar;-" for year in range(1001, 3000)]
+    parsed = read_file(genesis(*TITLE, ";;;Arbeitslose", *rows), "x.csv")
+    note = next(note for note in parsed.notes if note.key == "note.missing_values")
+    assert note.text("de") == "1.999 Werte fehlen (Fehlwertzeichen oder leere Zelle)."

@@ -135,3 +135,16 @@ def test_header_only_is_no_data() -> None:
     with pytest.raises(FileFormatError) as error:
         parse(HEADER)
     assert error.value.issues[0].key == "issue.no_data"
+
+
+def test_the_template_keeps_the_decimal_point() -> None:
+    parsed = parse(HEADER, "03153;quote;2024;1.234;%;", "03154;quote;2024;6,5;%;")
+    assert parsed.observations.get_column("value").to_list() == [1.234, 6.5]
+
+
+def test_spaces_inside_dimension_values_are_kept() -> None:
+    parsed = parse(
+        "region;indicator;period;value;dimensions",
+        '03153;arbeitslose;2024;400;"altersgruppe = 15 bis unter 25 ; sex=w"',
+    )
+    assert parsed.observations.get_column("dimensions").to_list() == ["altersgruppe=15 bis unter 25;sex=w"]

@@ -498,3 +498,37 @@ def test_a_project_value_under_the_same_key_is_not_mistaken_for_a_regional_one(m
             select(col(Observation.value), col(Observation.version)).where(col(Observation.project_id) == project)
         ).one()
     assert tuple(kept) == (999.0, 1)
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("de", "Die übergebenen Daten (regions) haben nicht die erwarteten Spalten; es fehlen: ags, name."),
+        ("en", "The data handed over (regions) lacks expected columns: ags, name."),
+    ],
+)
+def test_columns_missing_message_renders_in_both_languages(language: str, text: str) -> None:
+    issue = observation_import.BatchIssue("columns_missing", params={"what": "regions", "columns": "ags, name"})
+    assert issue.text(language) == text
+    typed = observation_import.BatchIssue("columns_type", params={"what": "regions"})
+    assert "(regions)" in typed.text(language)
+
+
+def test_a_parsed_file_without_region_columns_is_a_file_format_error() -> None:
+    broken = dataclasses.replace(parsed(), regions=pl.DataFrame({"ags": ["03153"]}))
+    with pytest.raises(FileFormatError) as error:
+        observation_import.validate(broken)
+    assert error.value.issues[0].key == "columns_missing"
+    assert "name, level, kind, land" in error.value.issues[0].text("de")
+
+
+@pytest.mark.parametrize(("ags", "accepted"), [("03241001", True), ("032410011", True), ("0324100112", False)])
+def test_importer_and_write_service_share_one_region_key_shape(ags: str, accepted: bool) -> None:
+    data = f"region;indicator;period;value\n{ags};a;2024;1\n".encode()
+    if accepted:
+        parsed_file = read_file(data, "t.csv")
+        assert observation_import.validate(parsed_file).regions.get_column("level").to_list() == ["gemeinde"]
+    else:
+        with pytest.raises(FileFormatError) as error:
+            read_file(data, "t.csv")
+        assert error.value.issues[0].key == "issue.unknown_region"
