@@ -59,7 +59,7 @@ def target_tracking(
     return targets.track_targets(
         targets=target_frame,
         observations=impact.project_observations(engine, scope, alliance_id, indicator_ids=indicator_ids),
-        topic_links=impact.project_topic_ids(engine, scope, alliance_id),
+        topic_links=queries.project_topic_links(engine, scope, alliance_id),
         kreis_observations=impact.kreis_observations(engine, scope, alliance_id, indicator_ids),
         kreise=impact.alliance_kreis_count(engine, scope, alliance_id),
         as_of=as_of,

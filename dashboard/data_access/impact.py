@@ -13,7 +13,6 @@ from dashboard.data_access.models import (
     Observation,
     Project,
     ProjectRegion,
-    ProjectTopic,
     Region,
     Target,
     Topic,
@@ -128,17 +127,6 @@ def project_list(engine: Engine, scope: Scope, alliance_id: int) -> pl.DataFrame
         .order_by(col(Project.title))
     )
     return read_frame(engine, statement, {"project_id": pl.Int64(), "title": pl.String(), "status": pl.String()})
-
-
-def project_topic_ids(engine: Engine, scope: Scope, alliance_id: int) -> pl.DataFrame:
-    """(project_id, topic_id) pairs of an alliance's projects."""
-    scope.require_alliance(alliance_id)
-    statement = (
-        select(col(ProjectTopic.project_id), col(ProjectTopic.topic_id))
-        .join(Project, col(Project.id) == col(ProjectTopic.project_id))
-        .where(col(Project.alliance_id) == alliance_id, scope.alliance_filter(col(Project.alliance_id)))
-    )
-    return read_frame(engine, statement, {"project_id": pl.Int64(), "topic_id": pl.Int64()})
 
 
 def project_regions(engine: Engine, scope: Scope, alliance_id: int) -> pl.DataFrame:

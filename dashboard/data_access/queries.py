@@ -406,7 +406,7 @@ def project_portfolio(engine: Engine, scope: Scope, alliance_id: int) -> pl.Data
     projects = read_frame(engine, statement, PORTFOLIO_SCHEMA)
     topics = _link_lists(
         engine,
-        select(col(ProjectTopic.project_id), col(Topic.name))
+        select(col(ProjectTopic.project_id), col(ProjectTopic.topic_id), col(Topic.name))
         .join(Topic, col(Topic.id) == col(ProjectTopic.topic_id))
         .join(Project, col(Project.id) == col(ProjectTopic.project_id))
         .where(in_alliance),
@@ -564,16 +564,16 @@ def project_money(
 
 
 def project_topic_links(engine: Engine, scope: Scope, alliance_id: int) -> pl.DataFrame:
-    """(project_id, topic) pairs of an alliance: a project with several Handlungsfelder appears once per field."""
+    """(project_id, topic_id, topic) of an alliance: a project with several Handlungsfelder appears once per field."""
     scope.require_alliance(alliance_id)
     statement = (
-        select(col(ProjectTopic.project_id), col(Topic.name))
+        select(col(ProjectTopic.project_id), col(ProjectTopic.topic_id), col(Topic.name))
         .join(Topic, col(Topic.id) == col(ProjectTopic.topic_id))
         .join(Project, col(Project.id) == col(ProjectTopic.project_id))
         .where(col(Project.alliance_id) == alliance_id, scope.alliance_filter(col(Project.alliance_id)))
         .order_by(col(ProjectTopic.project_id), col(Topic.name))
     )
-    return read_frame(engine, statement, {"project_id": pl.Int64(), "topic": pl.String()})
+    return read_frame(engine, statement, {"project_id": pl.Int64(), "topic_id": pl.Int64(), "topic": pl.String()})
 
 
 def alliance_populations(engine: Engine, scope: Scope) -> pl.DataFrame:
