@@ -6,28 +6,17 @@ Prints p50/p95 in milliseconds. Not part of the test suite: timings depend on th
 
 from __future__ import annotations
 
-import argparse
-import time
 from datetime import date, timedelta
 
 import streamlit as st
 from streamlit.testing.v1 import AppTest
-from timing import APP, report
+from timing import APP, Timings, alliance_args
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("alliance", nargs="?", default="suedostniedersachsen")
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
-    names = ("funds first", "funds rerun", "compare first", "compare rerun")
-    timings: dict[str, list[float]] = {name: [] for name in names}
-
-    def timed(name: str, app: AppTest) -> None:
-        started = time.perf_counter()
-        app.run()
-        timings[name].append((time.perf_counter() - started) * 1000)
-        assert not app.exception, app.exception
+    args = alliance_args()
+    timings = Timings("funds first", "funds rerun", "compare first", "compare rerun")
+    timed = timings.run
 
     for run in range(args.runs):
         st.cache_data.clear()
@@ -43,8 +32,7 @@ def main() -> None:
         timed("compare first", app)
         app.date_input(key="vergleich_stichtag").set_value(date(2024, 3, 31) - timedelta(days=30 * run))
         timed("compare rerun", app)
-    for name, values in timings.items():
-        report(name, values)
+    timings.report()
 
 
 if __name__ == "__main__":

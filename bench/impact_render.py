@@ -6,28 +6,17 @@ Prints p50/p95 in milliseconds. Not part of the test suite: timings depend on th
 
 from __future__ import annotations
 
-import argparse
-import time
 from datetime import date, timedelta
 
 import streamlit as st
 from streamlit.testing.v1 import AppTest
-from timing import APP, report
+from timing import APP, Timings, alliance_args
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("alliance", nargs="?", default="suedostniedersachsen")
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
-    names = ("targets first", "targets rerun", "region first", "region rerun")
-    timings: dict[str, list[float]] = {name: [] for name in names}
-
-    def timed(name: str, app: AppTest) -> None:
-        started = time.perf_counter()
-        app.run()
-        timings[name].append((time.perf_counter() - started) * 1000)
-        assert not app.exception, app.exception
+    args = alliance_args()
+    timings = Timings("targets first", "targets rerun", "region first", "region rerun")
+    timed = timings.run
 
     for run in range(args.runs):
         st.cache_data.clear()
@@ -46,9 +35,7 @@ def main() -> None:
             options = list(sliders[0].options)
             sliders[0].set_value(options[max(0, len(options) - 2 - run)])
             timed("region rerun", app)
-    for name, values in timings.items():
-        if values:
-            report(name, values)
+    timings.report()
 
 
 if __name__ == "__main__":
