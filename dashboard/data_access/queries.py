@@ -406,7 +406,7 @@ def project_portfolio(engine: Engine, scope: Scope, alliance_id: int) -> pl.Data
     projects = read_frame(engine, statement, PORTFOLIO_SCHEMA)
     topics = _link_lists(
         engine,
-        select(col(ProjectTopic.project_id), col(ProjectTopic.topic_id), col(Topic.name))
+        select(col(ProjectTopic.project_id), col(Topic.name))
         .join(Topic, col(Topic.id) == col(ProjectTopic.topic_id))
         .join(Project, col(Project.id) == col(ProjectTopic.project_id))
         .where(in_alliance),
