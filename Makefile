@@ -12,8 +12,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The embedded default runs in demo mode (role picker, no passwords); COCKPIT_DEMO_MODE=0 make run switches it off.
 run: $(STAMP)
-	$(BIN)/cockpit run
+	COCKPIT_DEMO_MODE=$${COCKPIT_DEMO_MODE:-1} $(BIN)/cockpit run
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -6,11 +6,14 @@ from pathlib import Path
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
+from streamlit.navigation.page import StreamlitPage
 
 from dashboard import cache
 from dashboard.config import ConfigError, load_settings
-from dashboard.data_access.scope import DEMO_SCOPE
+from dashboard.data_access.vocabulary import Role
 from dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+from dashboard.logging_setup import configure_logging
+from dashboard.ui import access, auth
 from dashboard.ui.context import PageContext, set_page_context
 from dashboard.ui.url_state import seed_from_url, write_to_url
 
@@ -44,6 +47,7 @@ def _alliance_picker(
 
 
 def main() -> None:
+    configure_logging()  # once per process; a rerun finds the handler and adds none
     st.set_page_config(page_title="Fachkräfte-Cockpit", page_icon=FAVICON, layout="wide")
     try:
         settings = load_settings()
@@ -64,67 +68,50 @@ def main() -> None:
         st.warning(t("app.no_schema", language), icon=":material/database:")
         st.code("cockpit db upgrade\ncockpit seed", language="bash")
         st.stop()
-    scope = DEMO_SCOPE
-    alliances = cache.alliances(settings, scope)
+    user = auth.signed_in(settings, cache.engine(settings), language, top)
+    if user is None:
+        _navigation(None, language)  # every page registered, none shown: a deep link survives the sign-in
+        auth.sign_in_screen(cache.engine(settings), language)
+        return
+    alliances = cache.alliances(settings, user.listing_scope)
     if alliances.is_empty():
         st.info(t("app.no_alliances", language), icon=":material/info:")
         st.code("cockpit seed", language="bash")
         st.stop()
     names = dict(zip(alliances["slug"].to_list(), alliances["short_name"].to_list(), strict=True))
-    slug = _alliance_picker(alliances["slug"].to_list(), names, settings.default_alliance, language, top)
+    home = settings.default_alliance
+    if user.home_alliance_id is not None:
+        home = next(iter(alliances.filter(id=user.home_alliance_id)["slug"]), home)
+    slug = _alliance_picker(alliances["slug"].to_list(), names, home, language, top)
     alliance = alliances.filter(slug=slug).row(0, named=True)
-    top.caption(t("app.demo_scope", language))
+    scope, organisation = user.scope, user.organisation
+    if scope is None:
+        scope, organisation = auth.member_scope(cache.engine(settings), alliance, language, top)
+    auth.account_box(user, organisation, language, top)
     set_page_context(PageContext(settings=settings, scope=scope, language=language, alliance=alliance))
 
-    pages = {
-        t("nav.section.cockpit", language): [
-            st.Page(
-                f"{PAGES_DIR}/overview.py",
-                title=t("nav.overview", language),
-                icon=":material/dashboard:",
-                url_path="uebersicht",
-                default=True,
-            ),
-            st.Page(
-                f"{PAGES_DIR}/projects.py",
-                title=t("nav.projects", language),
-                icon=":material/work:",
-                url_path="projekte",
-            ),
-            st.Page(
-                f"{PAGES_DIR}/funds.py",
-                title=t("nav.funds", language),
-                icon=":material/euro:",
-                url_path="mittelverwendung",
-            ),
-            st.Page(
-                f"{PAGES_DIR}/targets.py",
-                title=t("nav.targets", language),
-                icon=":material/flag:",
-                url_path="ziele",
-            ),
-            st.Page(
-                f"{PAGES_DIR}/region.py",
-                title=t("nav.region", language),
-                icon=":material/map:",
-                url_path="region",
-            ),
-        ],
-        t("nav.section.ministry", language): [
-            st.Page(
-                f"{PAGES_DIR}/compare.py",
-                title=t("nav.compare", language),
-                icon=":material/compare_arrows:",
-                url_path="buendnisvergleich",
-            ),
-        ],
-        t("nav.section.data", language): [
-            st.Page(
-                f"{PAGES_DIR}/data_import.py",
-                title=t("nav.import", language),
-                icon=":material/upload_file:",
-                url_path="import",
-            ),
-        ],
-    }
-    st.navigation(pages).run()
+    page, spec = _navigation(scope.role, language)
+    if access.may_open(scope.role, spec.url_path):
+        page.run()
+    else:
+        auth.denied(t(spec.title, language), access.roles_for(spec.url_path), language)
+
+
+def _navigation(role: Role | None, language: str) -> tuple[StreamlitPage, access.PageSpec]:
+    """The menu of the role (pages it may not open are registered hidden, so their URL answers "Kein Zugriff"),
+    and the page this run shows."""
+    pages: dict[str, list[StreamlitPage]] = {}
+    specs: dict[int, access.PageSpec] = {}
+    for spec in access.PAGES:
+        page = st.Page(
+            f"{PAGES_DIR}/{spec.script}",
+            title=t(spec.title, language),
+            icon=spec.icon,
+            url_path=spec.url_path,
+            default=spec.url_path == access.DEFAULT_PAGE,
+            visibility="visible" if access.may_open(role, spec.url_path) else "hidden",
+        )
+        pages.setdefault(t(spec.section, language), []).append(page)
+        specs[id(page)] = spec
+    chosen = st.navigation(pages)
+    return chosen, specs[id(chosen)]

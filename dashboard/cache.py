@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from dashboard import loaders
 from dashboard.config import ConfigError, Settings, load_settings
+from dashboard.data_access import audit_trail as trail
 from dashboard.data_access import db, impact, queries, regional
 from dashboard.data_access.project_filter import ProjectFilter, filter_projects
 from dashboard.data_access.scope import Scope
@@ -179,3 +180,31 @@ def money_by_region(settings: Settings, scope: Scope, alliance_id: int, as_of: d
 @st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES)
 def alliance_regions(settings: Settings, scope: Scope, alliance_id: int) -> pl.DataFrame:
     return queries.alliance_regions(engine(settings), scope, alliance_id)
+
+
+# The audit trail should show a change made a moment ago: a short TTL instead of the settings' one.
+AUDIT_TTL = 10
+
+
+@dataclass(frozen=True)
+class AuditTrail:
+    entries: pl.DataFrame  # the newest entries matching the filter (at most audit_trail.DEFAULT_LIMIT)
+    total: int  # how many match in all
+
+
+@st.cache_data(ttl=AUDIT_TTL, max_entries=MAX_ENTRIES)
+def audit_trail(
+    settings: Settings, scope: Scope, alliance_id: int, flt: trail.AuditFilter, language: str
+) -> AuditTrail:
+    """The filtered audit entries of an alliance as this scope may read them, keyed by all of these."""
+    e = engine(settings)
+    return AuditTrail(
+        entries=trail.audit_entries(e, scope, alliance_id, **flt.as_kwargs(), language=language),
+        total=trail.audit_count(e, scope, alliance_id, **flt.as_kwargs()),
+    )
+
+
+@st.cache_data(ttl=AUDIT_TTL, max_entries=MAX_ENTRIES)
+def audit_options(settings: Settings, scope: Scope, alliance_id: int) -> trail.AuditOptions:
+    """Users, tables and actions present in the alliance's trail, for the filter widgets."""
+    return trail.audit_filter_options(engine(settings), scope, alliance_id)

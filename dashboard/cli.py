@@ -6,21 +6,24 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from dashboard.config import ConfigError, Settings, load_settings
+from dashboard.config import ConfigError, Settings, _flag_setting, load_settings
 from dashboard.data_access import migrations
 from dashboard.data_access.db import engine_for
 from dashboard.data_access.models import Alliance
 from dashboard.domain.overview import today
 from dashboard.i18n import formats
+from dashboard.logging_setup import configure_logging
 
 APP_FILE = Path(__file__).resolve().parents[1] / "streamlit_app.py"
+# Demo mode signs anyone in as anyone: it listens on this machine only unless told otherwise.
+LOOPBACK = "127.0.0.1"
 
 
 def _engine(settings: Settings) -> Engine:
@@ -95,6 +98,7 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    command, notes = streamlit_command(args, settings, os.environ)  # a bad setting stops before any migration
     engine = _engine(settings)
     migrations.upgrade(engine)
     with engine.connect() as connection:
@@ -105,19 +109,57 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         _say("Leere Datenbank: lade die Demo-Bündnisse …")
         seed_demo(engine)
     engine.dispose()
-    port = args.port or settings.port
     # Streamlit reads .streamlit/config.toml from its working directory: start it in the project, with the
     # database URL made absolute so a relative default still points where it pointed here.
     os.environ["COCKPIT_DATABASE_URL"] = engine.url.render_as_string(hide_password=False)
     if settings.is_sqlite and engine.url.database:
         os.environ["COCKPIT_DATABASE_URL"] = f"sqlite:///{Path(engine.url.database).resolve()}"
     os.chdir(APP_FILE.parent)
-    command = [sys.executable, "-m", "streamlit", "run", str(APP_FILE), "--server.port", str(port)]
-    if args.headless:
-        command += ["--server.headless", "true"]
-    _say(f"Fachkräfte-Cockpit: http://localhost:{port}")
+    for note in notes:
+        _say(note)
+    _say(f"Fachkräfte-Cockpit: http://localhost:{args.port or settings.port}")
     os.execv(sys.executable, command)  # noqa: S606  (replaces this process with the Streamlit server)
     return 0  # pragma: no cover
+
+
+def streamlit_command(
+    args: argparse.Namespace, settings: Settings, env: Mapping[str, str]
+) -> tuple[list[str], list[str]]:
+    """The Streamlit command line of `cockpit run` and the lines to print before it starts.
+
+    In demo mode (a role picker instead of passwords) the server listens on 127.0.0.1 only, so nobody else on the
+    network can act as admin; COCKPIT_DEMO_ALLOW_REMOTE=1 or an explicit --server.address lifts that.
+    """
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP_FILE),
+        "--server.port",
+        str(args.port or settings.port),
+    ]
+    if args.headless:
+        command += ["--server.headless", "true"]
+    notes: list[str] = []
+    address = args.address
+    if settings.access.demo_mode and address is None:
+        if _flag_setting(env, "COCKPIT_DEMO_ALLOW_REMOTE"):
+            notes.append(
+                "Achtung: Demo-Modus im Netz erreichbar (COCKPIT_DEMO_ALLOW_REMOTE=1) – "
+                "jede Person im Netz kann ohne Passwort als Administration arbeiten."
+            )
+        else:
+            address = LOOPBACK
+            notes.append(
+                f"Demo-Modus: nur auf diesem Rechner erreichbar ({LOOPBACK}); für andere Rechner "
+                "COCKPIT_DEMO_ALLOW_REMOTE=1 setzen oder --server.address angeben."
+            )
+    elif settings.access.demo_mode:
+        notes.append(f"Achtung: Demo-Modus auf der Adresse {address} – dort kann jede Person ohne Passwort arbeiten.")
+    if address is not None:
+        command += ["--server.address", address]
+    return command, notes
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
@@ -248,6 +290,82 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _copy_progress(label: str) -> Callable[[int, int], None]:
+    """Progress of a backup or restore on stderr: one redrawn line on a terminal, a line per tenth in a log."""
+    live = sys.stderr.isatty()
+    printed: list[int] = []
+
+    def progress(done: int, total: int) -> None:
+        tenth = done * 10 // max(total, 1)
+        if not live and tenth in printed:
+            return
+        printed.append(tenth)
+        share = formats.percent(done / max(total, 1), decimals=0)
+        line = f"  {label}: {share:>6} ({formats.number(done)} / {formats.number(total)} Seiten)"
+        print(f"\r{line}" if live else line, end="" if live else "\n", file=sys.stderr, flush=True)
+        if live and done == total:
+            print(file=sys.stderr)
+
+    return progress
+
+
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    from dashboard.data_access.backup import BackupError, backup
+
+    try:
+        result = backup(settings, Path(args.out), force=args.force, progress=_copy_progress("Sicherung"))
+    except BackupError as exc:
+        print(f"{'Sicherung abgelehnt' if exc.exit_code == 2 else 'Sicherung fehlgeschlagen'} – {exc}", file=sys.stderr)
+        return exc.exit_code
+    megabytes = formats.number(result.size_bytes / 1_000_000, decimals=1)
+    _say(
+        f"Sicherung {result.path} geschrieben: {megabytes} MB, {formats.number(result.pages)} Seiten, "
+        f"Schemastand {result.revision}, {formats.number(result.seconds, decimals=1)} s."
+    )
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    from dashboard.data_access.backup import BackupError, restore
+
+    try:
+        result = restore(Path(args.file), settings, force=args.force, progress=_copy_progress("Wiederherstellen"))
+    except BackupError as exc:
+        verdict = "Wiederherstellen abgelehnt" if exc.exit_code == 2 else "Wiederherstellen fehlgeschlagen"
+        print(f"{verdict} – {exc}", file=sys.stderr)
+        return exc.exit_code
+    head = migrations.head_revision()
+    upgrade = "" if result.revision == head else f" – `cockpit db upgrade` bringt sie auf Stand {head}"
+    _say(
+        f"{result.path} aus {args.file} wiederhergestellt: {formats.number(result.pages)} Seiten, "
+        f"Schemastand {result.revision}, {formats.number(result.seconds, decimals=1)} s{upgrade}."
+    )
+    return 0
+
+
+def _add_backup_commands(sub: Any) -> None:
+    """`cockpit backup` and `cockpit restore` (SQLite backup API; PostgreSQL: pg_dump, see the message)."""
+    backups = sub.add_parser(
+        "backup",
+        help="SQLite-Datenbank im laufenden Betrieb sichern: cockpit backup --out DATEI",
+        description="Kopiert die SQLite-Datenbank konsistent mit der SQLite-Backup-API, auch während die App läuft. "
+        "PostgreSQL sichert pg_dump (der Befehl nennt die Aufrufe).",
+    )
+    backups.add_argument("--out", required=True, help="Zieldatei, z. B. sicherung/cockpit-2026-01-31.sqlite3")
+    backups.add_argument("--force", action="store_true", help="eine vorhandene Zieldatei überschreiben")
+    backups.set_defaults(handler=cmd_backup)
+
+    restores = sub.add_parser(
+        "restore",
+        help="Sicherung zurückspielen: cockpit restore DATEI [--force]",
+        description="Prüft die Sicherung (SQLite, Schema des Cockpits) und ersetzt die konfigurierte Datenbank; "
+        "enthält sie Daten, nur mit --force.",
+    )
+    restores.add_argument("file", metavar="DATEI", help="Sicherungsdatei von `cockpit backup`")
+    restores.add_argument("--force", action="store_true", help="vorhandene Daten der Datenbank überschreiben")
+    restores.set_defaults(handler=cmd_restore)
+
+
 IMPORT_FORMATS = ("auto", "genesis", "ffcsv", "template")
 
 
@@ -351,6 +469,147 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+class PasswordInputError(Exception):
+    """The password could not be read or its repetition differs (one German line, exit code 2)."""
+
+
+def _new_password(args: argparse.Namespace, language: str) -> str | None:
+    """The password from the first line of stdin (--password-stdin) or asked twice without echo; None: SSO only."""
+    import getpass
+
+    from dashboard.data_access.accounts import MIN_PASSWORD_LENGTH
+    from dashboard.i18n import t
+
+    if getattr(args, "no_password", False):
+        if args.password_stdin:
+            raise PasswordInputError(t("auth.cli.password_and_sso", language))
+        return None
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise PasswordInputError(t("auth.cli.password_stdin_empty", language))
+        return password
+    if not sys.stdin.isatty():
+        raise PasswordInputError(t("auth.cli.no_terminal", language))
+    password = getpass.getpass(t("auth.cli.password_prompt", language, minimum=MIN_PASSWORD_LENGTH))
+    if getpass.getpass(t("auth.cli.password_repeat", language)) != password:
+        raise PasswordInputError(t("auth.cli.password_mismatch", language))
+    return password
+
+
+def _users_list(engine: Engine, language: str) -> None:
+    from dashboard.data_access.accounts import list_users
+    from dashboard.data_access.scope import SYSTEM_SCOPE
+    from dashboard.i18n import t
+
+    users = list_users(engine, SYSTEM_SCOPE)
+    if users.is_empty():
+        _say(t("auth.cli.no_users", language))
+        return
+    from zoneinfo import ZoneInfo
+
+    never = t("auth.cli.never", language)
+    _say(t("auth.cli.header", language))
+    for row in users.iter_rows(named=True):
+        status = t("auth.cli.locked" if row["disabled"] else "auth.cli.active", language)
+        if not row["has_password"]:
+            status += f", {t('auth.cli.sso_only', language)}"
+        last = row["last_login_at"]
+        fields = [
+            row["username"],
+            row["role"],
+            row["display_name"] or "–",
+            ", ".join(row["alliances"]) or t("auth.cli.no_alliances", language),
+            row["organisation"] or "–",
+            status,
+            formats.day(last.astimezone(ZoneInfo("Europe/Berlin")).date(), language) if last else never,
+            str(row["failed_attempts"]),
+        ]
+        _say(" · ".join(fields))
+
+
+def cmd_users(args: argparse.Namespace, settings: Settings) -> int:
+    """`cockpit users add|disable|enable|reset-password|list`: local accounts, checked and audited in data_access."""
+    from dashboard.data_access import accounts
+    from dashboard.data_access.scope import SYSTEM_SCOPE
+    from dashboard.data_access.writes import NotFound, ValidationFailed
+    from dashboard.i18n import t
+
+    language = settings.language
+    engine = _engine(settings)
+    _require_schema(engine)
+    try:
+        if args.users_action == "list":
+            _users_list(engine, language)
+        elif args.users_action == "add":
+            person = {
+                "username": args.name,
+                "role": args.role,
+                "alliances": args.alliance,
+                "organisation": args.organisation,
+                "display_name": args.display_name or "",
+            }
+            accounts.check_new_user(engine, SYSTEM_SCOPE, **person)  # before asking for the password
+            account = accounts.add_user(engine, SYSTEM_SCOPE, **person, password=_new_password(args, language))
+            alliances = ", ".join(account.alliance_slugs) or t("auth.cli.no_alliances", language)
+            role = t(f"auth.role.{account.role.value}", language)
+            _say(t("auth.cli.created", language, username=account.username, role=role, alliances=alliances))
+        elif args.users_action in ("disable", "enable"):
+            change = accounts.disable_user if args.users_action == "disable" else accounts.enable_user
+            done = change(engine, SYSTEM_SCOPE, args.name)
+            key = f"{args.users_action}d" if done else f"already_{args.users_action}d"
+            _say(t(f"auth.cli.{key}", language, username=accounts.normalise_username(args.name)))
+        else:
+            if accounts.find_account(engine, args.name) is None:
+                raise NotFound(args.name)
+            password = _new_password(args, language)
+            assert password is not None
+            accounts.reset_password(engine, SYSTEM_SCOPE, args.name, password)
+            _say(t("auth.cli.password_reset", language, username=accounts.normalise_username(args.name)))
+    except ValidationFailed as exc:
+        print("Fehler – " + " ".join(error.text(language) for error in exc.errors), file=sys.stderr)
+        return 2
+    except NotFound:
+        print("Fehler – " + t("auth.cli.unknown_user", language, username=args.name.strip()), file=sys.stderr)
+        return 2
+    except PasswordInputError as exc:
+        print(f"Fehler – {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _add_users_commands(sub: Any) -> None:
+    """`cockpit users …`: local accounts (Argon2id passwords) and SSO-only accounts."""
+    from dashboard.data_access.vocabulary import Role
+
+    users = sub.add_parser("users", help="Benutzerkonten verwalten: add, disable, enable, reset-password, list")
+    actions = users.add_subparsers(dest="users_action", required=True)
+    add = actions.add_parser(
+        "add",
+        help="Konto anlegen",
+        description="Legt ein Konto an. Ohne --password-stdin wird das Passwort zweimal verdeckt abgefragt "
+        "(mindestens 12 Zeichen); --no-password legt ein Konto nur für Single Sign-on an (NAME = E-Mail).",
+    )
+    add.add_argument("name", metavar="NAME", help="Benutzername oder E-Mail-Adresse (für Single Sign-on)")
+    add.add_argument("--role", required=True, choices=[role.value for role in Role], help="Rolle")
+    add.add_argument(
+        "--alliance", action="append", default=[], help="Kürzel des Bündnisses (mehrfach möglich; admin: keins nötig)"
+    )
+    add.add_argument("--organisation", help="für --role member: Name des Partners wie in der Partnerliste")
+    add.add_argument("--display-name", help="angezeigter Name (Standard: der Benutzername)")
+    add.add_argument("--password-stdin", action="store_true", help="Passwort aus der ersten Zeile der Standardeingabe")
+    add.add_argument("--no-password", action="store_true", help="kein Passwort: Anmeldung nur über Single Sign-on")
+    for action, text in (("disable", "Konto sperren"), ("enable", "gesperrtes Konto entsperren")):
+        actions.add_parser(action, help=text).add_argument("name", metavar="NAME")
+    reset = actions.add_parser("reset-password", help="neues Passwort setzen (setzt Fehlversuche zurück)")
+    reset.add_argument("name", metavar="NAME")
+    reset.add_argument(
+        "--password-stdin", action="store_true", help="Passwort aus der ersten Zeile der Standardeingabe"
+    )
+    actions.add_parser("list", help="alle Konten mit Rolle, Bündnissen, Status und letzter Anmeldung")
+    users.set_defaults(handler=cmd_users)
+
+
 def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -366,6 +625,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--port", type=int, help="Port (Standard: COCKPIT_PORT oder 8501)")
     run.add_argument("--headless", action="store_true", help="keinen Browser öffnen")
     run.add_argument("--no-seed", action="store_true", help="leere Datenbank nicht mit Demodaten füllen")
+    run.add_argument(
+        "--server.address",
+        dest="address",
+        metavar="ADRESSE",
+        help="Adresse, auf der der Server lauscht (Standard: alle; im Demo-Modus nur 127.0.0.1)",
+    )
     run.set_defaults(handler=cmd_run)
 
     db = sub.add_parser("db", help="Datenbankschema verwalten (Alembic)")
@@ -404,6 +669,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", required=True, help="Zieldatei")
     report.set_defaults(handler=cmd_report)
 
+    _add_backup_commands(sub)
+
     imports = sub.add_parser(
         "import",
         help="Amtliche Regionalstatistik importieren: cockpit import [genesis|ffcsv|template] DATEI",
@@ -415,10 +682,12 @@ def build_parser() -> argparse.ArgumentParser:
     imports.add_argument("--format", choices=IMPORT_FORMATS, help="Format erzwingen (Standard: automatisch erkennen)")
     imports.add_argument("--dry-run", action="store_true", help="nur zeigen, was sich ändern würde")
     imports.set_defaults(handler=cmd_import)
+    _add_users_commands(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    configure_logging()
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()

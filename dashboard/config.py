@@ -63,6 +63,19 @@ class ImpactRules:
 
 
 @dataclass(frozen=True)
+class AccessRules:
+    """Sign-in, sessions and uploads (all from configuration)."""
+
+    # Demo mode: a role picker instead of a password, for trying the Cockpit on the embedded SQLite database.
+    # Off unless COCKPIT_DEMO_MODE is set; refused against any other database.
+    demo_mode: bool = False
+    # A signed-in session ends after this many minutes without interaction.
+    session_idle_minutes: int = 30
+    # Largest bulk-import file (projects, financial entries, indicator values) in megabytes.
+    bulk_max_mb: int = 10
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str
     # The environment variable the URL came from, so errors can name it.
@@ -74,6 +87,7 @@ class Settings:
     port: int
     fund_rules: FundRules = field(default_factory=FundRules)
     impact_rules: ImpactRules = field(default_factory=ImpactRules)
+    access: AccessRules = field(default_factory=AccessRules)
 
     @property
     def is_sqlite(self) -> bool:
@@ -149,6 +163,26 @@ def load_impact_rules(env: Mapping[str, str]) -> ImpactRules:
     )
 
 
+def _flag_setting(env: Mapping[str, str], name: str) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if raw in ("", "0", "false", "no", "nein", "off"):
+        return False
+    if raw in ("1", "true", "yes", "ja", "on"):
+        return True
+    raise ConfigError(name, f"erwartet 1 oder 0 (true/false), erhalten: {raw!r}")
+
+
+def load_access_rules(env: Mapping[str, str]) -> AccessRules:
+    """Demo mode, idle timeout and upload limit from COCKPIT_DEMO_MODE, COCKPIT_SESSION_IDLE_MINUTES and
+    COCKPIT_BULK_MAX_MB."""
+    defaults = AccessRules()
+    return AccessRules(
+        demo_mode=_flag_setting(env, "COCKPIT_DEMO_MODE"),
+        session_idle_minutes=_int_setting(env, "COCKPIT_SESSION_IDLE_MINUTES", defaults.session_idle_minutes),
+        bulk_max_mb=_int_setting(env, "COCKPIT_BULK_MAX_MB", defaults.bulk_max_mb),
+    )
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Settings from the environment; COCKPIT_DATABASE_URL wins over DATABASE_URL."""
     env = os.environ if env is None else env
@@ -162,6 +196,14 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     language = env.get("COCKPIT_LANGUAGE", "de") or "de"
     if language not in LANGUAGES:
         raise ConfigError("COCKPIT_LANGUAGE", f"unbekannte Sprache {language!r}; erlaubt: {', '.join(LANGUAGES)}")
+    access = load_access_rules(env)
+    if access.demo_mode and not url.startswith("sqlite"):
+        # The role picker signs anyone in as anyone: never on a shared production database.
+        raise ConfigError(
+            "COCKPIT_DEMO_MODE",
+            "der Demo-Modus (Rollenwahl ohne Passwort) läuft nur mit der eingebetteten SQLite-Datenbank; "
+            "für PostgreSQL COCKPIT_DEMO_MODE entfernen und Konten mit `cockpit users add` anlegen",
+        )
     return Settings(
         database_url=url,
         database_setting=setting,
@@ -172,4 +214,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         port=_int_setting(env, "COCKPIT_PORT", 8501),
         fund_rules=load_fund_rules(env),
         impact_rules=load_impact_rules(env),
+        access=access,
     )

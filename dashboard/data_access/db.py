@@ -53,7 +53,11 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(url: str, setting: str = "COCKPIT_DATABASE_URL") -> Engine:
-    """An engine for the URL; a wrong URL or unusable SQLite path raises ConfigError naming the setting."""
+    """An engine for the URL; a wrong URL or unusable SQLite path raises ConfigError naming the setting.
+
+    ``hide_parameters``: an error message (a logged traceback, a CLI error line) shows the SQL with placeholders,
+    never the bound values, which include password hashes and personal data.
+    """
     url = normalise_url(url)
     try:
         parsed = make_url(url)
@@ -65,12 +69,14 @@ def make_engine(url: str, setting: str = "COCKPIT_DATABASE_URL") -> Engine:
         path = _sqlite_file(url)
         if path is not None:
             _check_sqlite_path(path, setting)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, hide_parameters=True, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _enable_sqlite_pragmas)
         return engine
     if parsed.get_backend_name() == "postgresql":
         try:
-            return create_engine(url, pool_pre_ping=True, pool_size=5, connect_args={"connect_timeout": 5})
+            return create_engine(
+                url, hide_parameters=True, pool_pre_ping=True, pool_size=5, connect_args={"connect_timeout": 5}
+            )
         except ModuleNotFoundError as exc:
             raise ConfigError(
                 setting, f"Datenbanktreiber {exc.name!r} fehlt; verwenden Sie postgresql:// (psycopg 3)"

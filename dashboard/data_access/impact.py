@@ -17,7 +17,7 @@ from dashboard.data_access.models import (
     Target,
     Topic,
 )
-from dashboard.data_access.queries import alliance_kreise, read_frame, regional_rows
+from dashboard.data_access.queries import alliance_kreise, project_rows, read_frame, regional_rows
 from dashboard.data_access.scope import Scope
 
 TARGET_SCHEMA: dict[str, pl.DataType] = {
@@ -77,7 +77,13 @@ def alliance_targets(engine: Engine, scope: Scope, alliance_id: int) -> pl.DataF
         .join(Indicator, col(Indicator.id) == col(Target.indicator_id))
         .outerjoin(Topic, col(Topic.id) == col(Target.topic_id))
         .outerjoin(Project, col(Project.id) == col(Target.project_id))
-        .where(col(Target.alliance_id) == alliance_id, scope.alliance_filter(col(Target.alliance_id)))
+        .where(
+            col(Target.alliance_id) == alliance_id,
+            scope.alliance_filter(col(Target.alliance_id)),
+            col(Target.archived_at).is_(None),
+            # A project target goes with its project into the archive.
+            col(Target.project_id).is_(None) | col(Project.archived_at).is_(None),
+        )
         .order_by(col(Target.scope), col(Target.due_date), col(Indicator.code), col(Target.id))
     )
     return read_frame(engine, statement, TARGET_SCHEMA)
@@ -100,7 +106,7 @@ def project_observations(
         )
         .join(Project, col(Project.id) == col(Observation.project_id))
         .join(Indicator, col(Indicator.id) == col(Observation.indicator_id))
-        .where(col(Project.alliance_id) == alliance_id, scope.alliance_filter(col(Project.alliance_id)))
+        .where(col(Project.alliance_id) == alliance_id, project_rows(scope))
     )
     if indicator_ids is not None:
         statement = statement.where(col(Observation.indicator_id).in_(sorted(indicator_ids)))
@@ -123,7 +129,7 @@ def project_list(engine: Engine, scope: Scope, alliance_id: int) -> pl.DataFrame
     scope.require_alliance(alliance_id)
     statement = (
         select(col(Project.id), col(Project.title), col(Project.status))
-        .where(col(Project.alliance_id) == alliance_id, scope.alliance_filter(col(Project.alliance_id)))
+        .where(col(Project.alliance_id) == alliance_id, project_rows(scope))
         .order_by(col(Project.title))
     )
     return read_frame(engine, statement, {"project_id": pl.Int64(), "title": pl.String(), "status": pl.String()})
@@ -136,7 +142,7 @@ def project_regions(engine: Engine, scope: Scope, alliance_id: int) -> pl.DataFr
         select(col(ProjectRegion.project_id), col(Region.ags), col(Region.name))
         .join(Region, col(Region.ags) == col(ProjectRegion.region_ags))
         .join(Project, col(Project.id) == col(ProjectRegion.project_id))
-        .where(col(Project.alliance_id) == alliance_id, scope.alliance_filter(col(Project.alliance_id)))
+        .where(col(Project.alliance_id) == alliance_id, project_rows(scope))
     )
     return read_frame(
         engine, statement, {"project_id": pl.Int64(), "region_ags": pl.String(), "region_name": pl.String()}

@@ -17,6 +17,7 @@ from dashboard.data_access.vocabulary import (
     ProjectStatus,
     Recommendation,
     RegionLevel,
+    Role,
     TargetScope,
     sql_in,
 )
@@ -40,6 +41,11 @@ def utcnow() -> datetime:
 
 def money_field(*, nullable: bool = False, default: Decimal | None = None) -> Any:
     return Field(default=default, sa_type=MONEY, nullable=nullable)
+
+
+def archived_field() -> Any:
+    """Soft deletion: archived rows stay (reversible by speakers) but every read leaves them out."""
+    return Field(default=None, sa_type=DateTime(timezone=True), nullable=True)
 
 
 class Tracked(SQLModel):
@@ -149,6 +155,7 @@ class Project(Tracked, table=True):
     fund: str = Field(max_length=20)
     source: str = ""
     is_example: bool = True
+    archived_at: datetime | None = archived_field()
 
 
 class ProjectPartner(SQLModel, table=True):
@@ -208,6 +215,7 @@ class FinancialEntry(Tracked, table=True):
     amount: Decimal = money_field()
     fund: str = Field(max_length=20)
     note: str = ""
+    archived_at: datetime | None = archived_field()
 
 
 class Indicator(Tracked, table=True):
@@ -249,6 +257,7 @@ class Target(Tracked, table=True):
     baseline_date: date
     target_value: float
     due_date: date
+    archived_at: datetime | None = archived_field()
 
 
 class Observation(Tracked, table=True):
@@ -306,3 +315,52 @@ class Assessment(Tracked, table=True):
     total_score: float
     recommendation: str = Field(max_length=40)
     statement: str = ""
+
+
+class UserAccount(Tracked, table=True):
+    """A person who signs in: a local account (Argon2 hash) or an SSO identity matched by its e-mail/subject."""
+
+    __tablename__ = "user_account"
+    __table_args__ = (CheckConstraint(f"role IN ({sql_in(Role)})", name="role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=200, unique=True, index=True)  # login name or SSO e-mail, lower case
+    display_name: str = Field(default="", max_length=200)
+    role: str = Field(max_length=20)
+    password_hash: str | None = Field(default=None, max_length=300)  # None: SSO only
+    disabled: bool = False
+    failed_attempts: int = 0
+    last_failed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True), nullable=True)
+    last_login_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True), nullable=True)
+
+
+class UserAlliance(SQLModel, table=True):
+    """An alliance a user belongs to; for members, with the organisation (member row) they act for there."""
+
+    __tablename__ = "user_alliance"
+
+    user_id: int = Field(foreign_key="user_account.id", primary_key=True, ondelete="CASCADE")
+    alliance_id: int = Field(foreign_key="alliance.id", primary_key=True, ondelete="CASCADE")
+    member_id: int | None = Field(default=None, foreign_key="member.id", ondelete="SET NULL")
+
+
+class AuditEntry(SQLModel, table=True):
+    """One write: who, when, what (table, id) and the old and new values, stored in the writing transaction."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (
+        Index("ix_audit_entry_alliance_at", "alliance_id", "at"),
+        Index("ix_audit_entry_table_record", "table_name", "record_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True), nullable=False)
+    user_name: str = Field(max_length=200)
+    role: str = Field(max_length=20)
+    action: str = Field(max_length=20)  # create, update, archive, restore, import, …
+    table_name: str = Field(max_length=60)
+    record_id: str = Field(max_length=120)
+    # No foreign key: the trail outlives what it describes (and other alliances' shared rows carry none).
+    alliance_id: int | None = None
+    old_values: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    new_values: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))

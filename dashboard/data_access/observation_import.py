@@ -12,9 +12,10 @@ import polars as pl
 from sqlalchemy import Connection, Engine, Table, bindparam, select, update
 from sqlmodel import SQLModel
 
+from dashboard.data_access import audit
 from dashboard.data_access.models import utcnow
 from dashboard.data_access.scope import PermissionDenied, Role, Scope
-from dashboard.data_access.vocabulary import Direction, RegionLevel
+from dashboard.data_access.vocabulary import AuditAction, Direction, RegionLevel
 from dashboard.i18n import formats, t
 from dashboard.importers.model import (
     INDICATOR_SCHEMA,
@@ -495,6 +496,31 @@ def _update_values(connection: Connection, rows: pl.DataFrame, now: datetime) ->
         raise ImportConflict(f"{len(params) - result.rowcount} values were changed meanwhile")
 
 
+def _audit_rows(scope: Scope, rows: pl.DataFrame, now: datetime, *, changed: bool) -> pl.DataFrame:
+    """One audit entry per written value, built for the whole chunk at once (a file has tens of thousands).
+
+    The record is named by its key, "CODE/AGS/2019-12-31" plus "/sex=w" for a breakdown, because regional values
+    are shared reference data without an alliance; old and new hold value and missing-value marker.
+    """
+    key = pl.concat_str(
+        pl.col("indicator_code"), pl.col("region_ags"), pl.col("period_end").cast(pl.String), separator="/"
+    )
+    key = pl.when(pl.col("dimensions") != "").then(pl.concat_str(key, pl.lit("/"), pl.col("dimensions"))).otherwise(key)
+    fields = ("value", "missing_marker")
+    old = audit.json_object({name: pl.col(f"{name}_old") for name in fields}) if changed else None
+    return audit.entries_frame(
+        rows,
+        scope,
+        action=AuditAction.IMPORT,
+        table="observation",
+        record_id=key,
+        alliance_id=None,
+        old=old,
+        new=audit.json_object({name: pl.col(name) for name in fields}),
+        at=now,
+    )
+
+
 def apply_import(
     engine: Engine,
     scope: Scope,
@@ -509,6 +535,7 @@ def apply_import(
     Existing regions and indicators are never overwritten (an empty indicator unit may be filled); values are
     matched by (indicator, region, period end, dimensions): new ones inserted, changed ones updated with a new
     version, equal ones left untouched, so importing the same file twice writes nothing the second time.
+    Every inserted or changed value gets its audit entry (action import) in the same transaction.
     """
     require_import(scope)
     batch = validate(parsed)
@@ -539,6 +566,7 @@ def apply_import(
             for offset in range(0, rows.height, chunk_rows):
                 chunk = rows.slice(offset, chunk_rows)
                 write(connection, chunk, now)
+                audit.record_frame(connection, _audit_rows(scope, chunk, now, changed=write is _update_values))
                 done += chunk.height
                 report(
                     done / total,

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 import polars as pl
-from sqlalchemy import ColumnElement, Engine, Executable, case, func, literal, select, true
+from sqlalchemy import ColumnElement, Engine, Executable, and_, case, func, literal, select, true
 from sqlmodel import col
 
 from dashboard.data_access.models import (
@@ -61,6 +61,16 @@ def regional_rows() -> ColumnElement[bool]:
     indexes: it would otherwise search the project index for NULL, the key of nearly every row (2 M on the large
     instance), and turn a 1 ms lookup into a 300 ms scan. The ``+ 0`` is the documented way to opt a term out."""
     return (col(Observation.project_id) + 0).is_(None)
+
+
+def project_rows(scope: Scope) -> ColumnElement[bool]:
+    """The projects a scope may read: its alliances' projects that are not archived (soft-deleted)."""
+    return and_(scope.alliance_filter(col(Project.alliance_id)), col(Project.archived_at).is_(None))
+
+
+def entries_of_projects() -> ColumnElement[bool]:
+    """Join condition of financial entries to their project, leaving out archived entries."""
+    return and_(col(Project.id) == col(FinancialEntry.project_id), col(FinancialEntry.archived_at).is_(None))
 
 
 def alliance_kreise(engine: Engine, scope: Scope, alliance_id: int) -> list[str]:
@@ -168,7 +178,7 @@ def project_status_counts(engine: Engine, scope: Scope, alliance_id: int) -> pl.
     scope.require_alliance(alliance_id)
     statement = (
         select(col(Project.status), func.count(), sum_cents(col(Project.approved_grant)))
-        .where(col(Project.alliance_id) == alliance_id, scope.alliance_filter(col(Project.alliance_id)))
+        .where(col(Project.alliance_id) == alliance_id, project_rows(scope))
         .group_by(col(Project.status))
     )
     schema = {"status": pl.String(), "projects": pl.Int64(), "approved_grant_cents": pl.Int64()}
@@ -208,17 +218,20 @@ def financial_flows_by_day(
     day = col(FinancialEntry.entry_date)
     statement = (
         select(day, col(FinancialEntry.fund), col(FinancialEntry.kind), func.sum(cents(col(FinancialEntry.amount))))
-        .join(Project, col(Project.id) == col(FinancialEntry.project_id))
+        .join(Project, entries_of_projects())
         .where(
             col(Project.alliance_id) == alliance_id,
-            scope.alliance_filter(col(Project.alliance_id)),
+            project_rows(scope),
             _funds_clause(FinancialEntry.fund, funds),
         )
         .group_by(day, col(FinancialEntry.fund), col(FinancialEntry.kind))
         .order_by(day)
     )
     if project_id is not None:
-        statement = statement.where(col(Project.id) == project_id)
+        # One project's bookings are its money details: a member reads them for its own projects only.
+        statement = statement.where(
+            col(Project.id) == project_id, scope.money_filter(col(Project.id), col(Project.lead_member_id))
+        )
     schema = {"entry_date": pl.Date(), "fund": pl.String(), "kind": pl.String(), "amount_cents": pl.Int64()}
     return read_frame(engine, statement, schema)
 
@@ -240,6 +253,7 @@ def project_targets(engine: Engine, scope: Scope, alliance_id: int, project_id: 
             col(Target.alliance_id) == alliance_id,
             col(Target.project_id) == project_id,
             scope.alliance_filter(col(Target.alliance_id)),
+            col(Target.archived_at).is_(None),
         )
         .order_by(col(Target.due_date))
     )
@@ -272,7 +286,7 @@ def project_latest_values(engine: Engine, scope: Scope, alliance_id: int, projec
             col(Observation.project_id) == project_id,
             col(Observation.dimensions) == "",
             col(Project.alliance_id) == alliance_id,
-            scope.alliance_filter(col(Project.alliance_id)),
+            project_rows(scope),
         )
     )
     schema = {
@@ -308,7 +322,7 @@ def project_assessment(engine: Engine, scope: Scope, alliance_id: int, project_i
         .where(
             col(Assessment.project_id) == project_id,
             col(Project.alliance_id) == alliance_id,
-            scope.alliance_filter(col(Project.alliance_id)),
+            project_rows(scope),
         )
         .order_by(col(Assessment.assessed_on).desc())
     )
@@ -345,6 +359,7 @@ PORTFOLIO_SCHEMA: Mapping[str, pl.DataType] = {
     "approved_cents": pl.Int64(),
     "committed_cents": pl.Int64(),
     "disbursed_cents": pl.Int64(),
+    "money_visible": pl.Boolean(),  # False: the scope sees this project's money in totals only
     "source": pl.String(),
     "is_example": pl.Boolean(),
 }
@@ -367,14 +382,20 @@ def project_portfolio(engine: Engine, scope: Scope, alliance_id: int) -> pl.Data
     List columns: topic_names, region_ags, region_names, partner_names (empty lists where none).
     """
     scope.require_alliance(alliance_id)
-    in_alliance = (col(Project.alliance_id) == alliance_id) & scope.alliance_filter(col(Project.alliance_id))
+    in_alliance = (col(Project.alliance_id) == alliance_id) & project_rows(scope)
+    # Other partners' money is for totals only: a member sees its own projects' amounts, the rest as null.
+    visible = scope.money_filter(col(Project.id), col(Project.lead_member_id))
+
+    def shown(amount: ColumnElement[Any]) -> ColumnElement[Any]:
+        return amount if scope.sees_all_money else case((visible, amount), else_=None)
+
     money = (
         select(
             col(FinancialEntry.project_id).label("project_id"),
             _money_by_kind(EntryKind.COMMITMENT).label("committed"),
             _money_by_kind(EntryKind.DISBURSEMENT).label("disbursed"),
         )
-        .join(Project, col(Project.id) == col(FinancialEntry.project_id))
+        .join(Project, entries_of_projects())
         .where(in_alliance)
         .group_by(col(FinancialEntry.project_id))
         .subquery()
@@ -390,11 +411,12 @@ def project_portfolio(engine: Engine, scope: Scope, alliance_id: int) -> pl.Data
             col(Project.end_date),
             col(Project.lead_member_id),
             col(Member.name),
-            cents(col(Project.total_cost)),
-            cents(col(Project.requested_grant)),
-            cents(col(Project.approved_grant)),
-            func.coalesce(money.c.committed, 0),
-            func.coalesce(money.c.disbursed, 0),
+            shown(cents(col(Project.total_cost))),
+            shown(cents(col(Project.requested_grant))),
+            shown(cents(col(Project.approved_grant))),
+            shown(func.coalesce(money.c.committed, 0)),
+            shown(func.coalesce(money.c.disbursed, 0)),
+            visible,
             col(Project.source),
             col(Project.is_example),
         )
@@ -498,6 +520,8 @@ def project_money(
 ) -> pl.DataFrame:
     """Every project with its grant and the money booked up to ``as_of``, summed in SQL.
 
+    Per-project money is a detail: a member's scope gets only the projects its organisation leads or joins.
+
     Only entries of ``funds`` count (None: all funds); the approved grant counts when the project's own fund is
     among them (a project's commitments and payments follow their entries' funds, its grant its own fund).
     ``commitments`` is the number of commitment entries booked by ``as_of``. ``counted_cents`` are
@@ -516,7 +540,8 @@ def project_money(
     def total(condition: ColumnElement[bool]) -> ColumnElement[int]:
         return func.coalesce(func.sum(case((condition, cents(col(FinancialEntry.amount))), else_=0)), 0)
 
-    narrowed = [scope.alliance_filter(col(Project.alliance_id)), _funds_clause(FinancialEntry.fund, funds)]
+    own_money = scope.money_filter(col(Project.id), col(Project.lead_member_id))
+    narrowed = [project_rows(scope), own_money, _funds_clause(FinancialEntry.fund, funds)]
     if alliance_ids is not None:
         # Narrow the aggregate itself, not only the outer join: otherwise every entry of every alliance is summed.
         narrowed.append(col(Project.alliance_id).in_(list(alliance_ids)))
@@ -530,7 +555,7 @@ def project_money(
                 "commitments"
             ),
         )
-        .join(Project, col(Project.id) == col(FinancialEntry.project_id))
+        .join(Project, entries_of_projects())
         .where(*narrowed)
         .group_by(col(FinancialEntry.project_id))
         .subquery()
@@ -555,7 +580,7 @@ def project_money(
         )
         .join(Member, col(Member.id) == col(Project.lead_member_id))
         .outerjoin(money, money.c.project_id == col(Project.id))
-        .where(scope.alliance_filter(col(Project.alliance_id)))
+        .where(project_rows(scope), own_money)
         .order_by(col(Project.alliance_id), col(Project.title))
     )
     if alliance_ids is not None:
@@ -570,7 +595,7 @@ def project_topic_links(engine: Engine, scope: Scope, alliance_id: int) -> pl.Da
         select(col(ProjectTopic.project_id), col(ProjectTopic.topic_id), col(Topic.name))
         .join(Topic, col(Topic.id) == col(ProjectTopic.topic_id))
         .join(Project, col(Project.id) == col(ProjectTopic.project_id))
-        .where(col(Project.alliance_id) == alliance_id, scope.alliance_filter(col(Project.alliance_id)))
+        .where(col(Project.alliance_id) == alliance_id, project_rows(scope))
         .order_by(col(ProjectTopic.project_id), col(Topic.name))
     )
     return read_frame(engine, statement, {"project_id": pl.Int64(), "topic_id": pl.Int64(), "topic": pl.String()})
@@ -595,8 +620,8 @@ def alliance_funds(engine: Engine, scope: Scope, alliance_id: int) -> list[str]:
     )
     booked = (
         select(col(FinancialEntry.fund))
-        .join(Project, col(Project.id) == col(FinancialEntry.project_id))
-        .where(col(Project.alliance_id) == alliance_id, scope.alliance_filter(col(Project.alliance_id)))
+        .join(Project, entries_of_projects())
+        .where(col(Project.alliance_id) == alliance_id, project_rows(scope))
     )
     with engine.connect() as connection:
         found = set(connection.execute(planned.union(booked)).scalars())

@@ -22,7 +22,7 @@ from dashboard.data_access.models import (
     Region,
 )
 from dashboard.data_access.money import sum_cents
-from dashboard.data_access.queries import alliance_kreise, read_frame, regional_rows
+from dashboard.data_access.queries import alliance_kreise, entries_of_projects, project_rows, read_frame, regional_rows
 from dashboard.data_access.scope import Scope
 from dashboard.data_access.vocabulary import EntryKind
 
@@ -165,10 +165,10 @@ def money_by_region(engine: Engine, scope: Scope, alliance_id: int, as_of: date)
     The rows therefore add up to the alliance's approved total.
     """
     scope.require_alliance(alliance_id)
-    in_alliance = (col(Project.alliance_id) == alliance_id) & scope.alliance_filter(col(Project.alliance_id))
+    in_alliance = (col(Project.alliance_id) == alliance_id) & project_rows(scope)
     committed_statement = (
         select(col(FinancialEntry.project_id), sum_cents(col(FinancialEntry.amount)))
-        .join(Project, col(Project.id) == col(FinancialEntry.project_id))
+        .join(Project, entries_of_projects())
         .where(
             in_alliance,
             col(FinancialEntry.kind) == EntryKind.COMMITMENT.value,

@@ -72,6 +72,21 @@ class Recommendation(StrEnum):
     NICHT_BEFUERWORTET = "nicht_befuerwortet"
 
 
+class Role(StrEnum):
+    ADMIN = "admin"  # everything, users included
+    SPEAKER = "speaker"  # Sprecher/in: reads and edits everything of their alliances
+    MEMBER = "member"  # Partner: reads the alliance, edits the projects their organisation leads
+    LIAISON = "liaison"  # Ministerium / Förderbank: reads assigned alliances, changes nothing
+
+
+class AuditAction(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    ARCHIVE = "archive"
+    RESTORE = "restore"
+    IMPORT = "import"
+
+
 def sql_in(values: type[StrEnum]) -> str:
     """The SQL literal list of an enum's codes, for CHECK constraints (codes are fixed identifiers)."""
     return ", ".join(f"'{member.value}'" for member in values)

@@ -17,15 +17,22 @@ class PortfolioTotals:
     projects: int
     approved_cents: int
     disbursed_cents: int
+    # Projects whose amounts the scope may not see one by one (other partners' projects, for members):
+    # the sums above leave them out.
+    without_money: int = 0
 
 
 def portfolio_totals(projects: pl.DataFrame) -> PortfolioTotals:
+    hidden = pl.col("money_visible").not_().sum() if "money_visible" in projects.columns else pl.lit(0)
     sums = projects.select(
         pl.len().alias("projects"),
         pl.col("approved_cents").fill_null(0).sum().alias("approved"),
         pl.col("disbursed_cents").fill_null(0).sum().alias("disbursed"),
+        hidden.alias("hidden"),
     ).row(0)
-    return PortfolioTotals(projects=int(sums[0]), approved_cents=int(sums[1]), disbursed_cents=int(sums[2]))
+    return PortfolioTotals(
+        projects=int(sums[0]), approved_cents=int(sums[1]), disbursed_cents=int(sums[2]), without_money=int(sums[3])
+    )
 
 
 def with_progress(projects: pl.DataFrame) -> pl.DataFrame:

@@ -56,6 +56,22 @@ def count_expr(expr: pl.Expr, language: str = "de") -> pl.Expr:
     return digits.str.reverse().str.extract_all(r"\d{1,3}").list.join(separator).str.reverse()
 
 
+def money_expr(amount_cents: pl.Expr, language: str = "de") -> pl.Expr:
+    """Integer cents as money text for a whole column (1.234,56 € / €1,234.56), the way ``money`` writes one."""
+    absolute = amount_cents.abs()
+    whole = count_expr(absolute // 100, language)
+    fraction = (absolute % 100).cast(pl.String).str.zfill(2)
+    sign = pl.when(amount_cents < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+    if language == "en":
+        return pl.concat_str(sign, pl.lit("€"), whole, pl.lit("."), fraction)
+    return pl.concat_str(sign, whole, pl.lit(","), fraction, pl.lit("\u00a0€"))
+
+
+def day_expr(expr: pl.Expr, language: str = "de") -> pl.Expr:
+    """Dates as text for a whole column: 31.12.2025 (de) / 31/12/2025 (en)."""
+    return expr.dt.strftime("%d/%m/%Y" if language == "en" else "%d.%m.%Y")
+
+
 def percent(share: float | None, language: str = "de", *, decimals: int = 1) -> str:
     """A share (0.871) as a percentage: 87,1 %."""
     if share is None:

@@ -87,6 +87,8 @@ count, approved, disbursed = st.columns(3)
 count.metric(t("projects.kpi.count", lang), formats.number(totals.projects, lang))
 approved.metric(t("projects.kpi.approved", lang), formats.money(totals.approved_cents, lang, cents=True))
 disbursed.metric(t("projects.kpi.disbursed", lang), formats.money(totals.disbursed_cents, lang, cents=True))
+if totals.without_money:
+    st.caption(t("projects.money_hidden", lang, count=formats.number(totals.without_money, lang)))
 
 selected = project_table(shown, lang, key=f"projects_table_{generation}")
 download_buttons(shown, alliance["name"], filter_description(flt, options.regions, lang), lang)

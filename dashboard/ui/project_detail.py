@@ -26,6 +26,15 @@ def _table_or_note(heading: str, frame: pl.DataFrame, empty_note: str, column_co
         st.dataframe(frame, hide_index=True, column_config=column_config)
 
 
+def _money(project: dict[str, Any], language: str) -> None:
+    approved, committed, disbursed, progress = st.columns(4)
+    approved.metric(t("col.approved", language), formats.money(project["approved_cents"], language, cents=True))
+    committed.metric(t("col.committed", language), formats.money(project["committed_cents"], language, cents=True))
+    disbursed.metric(t("col.disbursed", language), formats.money(project["disbursed_cents"], language, cents=True))
+    share = project["disbursed_cents"] / project["approved_cents"] if project["approved_cents"] else None
+    progress.metric(t("col.progress", language), formats.percent(share, language))
+
+
 def project_detail(project: dict[str, Any], data: ProjectDetailData, language: str) -> None:
     """Everything about the selected project; user text is shown as plain text, never as HTML."""
     with st.container(border=True):
@@ -49,12 +58,10 @@ def project_detail(project: dict[str, Any], data: ProjectDetailData, language: s
         regions.markdown(f"**{t('col.regions', language)}**")
         regions.text(_listing(project["region_names"]))
 
-        approved, committed, disbursed, progress = st.columns(4)
-        approved.metric(t("col.approved", language), formats.money(project["approved_cents"], language, cents=True))
-        committed.metric(t("col.committed", language), formats.money(project["committed_cents"], language, cents=True))
-        disbursed.metric(t("col.disbursed", language), formats.money(project["disbursed_cents"], language, cents=True))
-        share = project["disbursed_cents"] / project["approved_cents"] if project["approved_cents"] else None
-        progress.metric(t("col.progress", language), formats.percent(share, language))
+        if not project.get("money_visible", True):
+            st.caption(t("projects.detail.money_hidden", language))
+        else:
+            _money(project, language)
 
         if project["start_date"] and project["end_date"] and not data.flows.is_empty():
             empty_budget = pl.DataFrame(schema={"fund": pl.String, "year": pl.Int32, "planned_cents": pl.Int64})

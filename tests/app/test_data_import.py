@@ -10,11 +10,10 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import col
 from streamlit.testing.v1 import AppTest
 
-import dashboard.app
 from dashboard.data_access import migrations
 from dashboard.data_access.db import make_engine
-from dashboard.data_access.models import Indicator, Observation, Region
-from dashboard.data_access.scope import Role, Scope
+from dashboard.data_access.models import Indicator, Member, Observation, Region
+from dashboard.data_access.scope import Role
 from dashboard.importers import read_file
 from seeds.loader import seed_demo
 
@@ -163,9 +162,15 @@ def test_the_format_override_reads_the_file_as_chosen(seeded_url: str, app_for: 
 
 @pytest.mark.parametrize("role", [Role.MEMBER, Role.LIAISON])
 def test_only_admins_and_speakers_see_the_uploader(
-    seeded_url: str, app_for: Callable[..., AppTest], monkeypatch: pytest.MonkeyPatch, role: Role
+    seeded_url: str, seeded_engine: Engine, app_for: Callable[..., AppTest], role: Role
 ) -> None:
-    monkeypatch.setattr(dashboard.app, "DEMO_SCOPE", Scope.for_alliances("partner", role, [1, 2, 3]))
-    app = open_page(app_for, seeded_url)
+    with seeded_engine.connect() as connection:
+        member_id = connection.execute(select(func.min(Member.id))).scalar_one() if role == Role.MEMBER else None
+    app = app_for(seeded_url, role=role.value, member_id=member_id).run()
+    app.switch_page(PAGE).run()
+    assert not app.exception, app.exception
     assert not app.file_uploader
-    assert app.info[0].value.startswith("Amtliche Regionalstatistik gilt für alle Bündnisse.")
+    assert app.error[0].value == (
+        "Kein Zugriff: „Daten importieren“ ist für Ihre Rolle nicht freigegeben, "
+        "nur für Sprecher/in oder Administration."
+    )

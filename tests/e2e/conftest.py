@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.pages import CHROMIUM, CHROMIUM_ARGS
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -32,6 +34,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("COCKPIT_") and k != "DATABASE_URL"}
     env["COCKPIT_DATA_DIR"] = str(tmp_path)
+    env["COCKPIT_DEMO_MODE"] = "1"  # like `make run`: the role picker signs the browser in (as a speaker)
     log = (tmp_path / "server.log").open("wb")  # a file, not a pipe: a full pipe would block the server
     process = subprocess.Popen(
         [sys.executable, "-m", "dashboard.cli", "run", "--headless", "--port", str(port)],
@@ -57,3 +60,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Debian's Chromium through Playwright (``playwright install`` cannot download browsers here)."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing; .ci/run installs Debian's chromium")
+        pytest.skip("Chromium not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()

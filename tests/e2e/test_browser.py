@@ -2,84 +2,39 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
-import pytest
-
 from seeds.loader import read_seed_file
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is missing; .ci/run installs Debian's chromium")
-        pytest.skip("Chromium not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
-def _metric(page, label: str) -> str:  # type: ignore[no-untyped-def]
-    tile = page.locator("[data-testid='stMetric']", has_text=label).first
-    return str(tile.locator("[data-testid='stMetricValue']").inner_text()).strip()
-
-
-def _watched_page(browser, *, height: int) -> tuple[object, list[str]]:  # type: ignore[no-untyped-def]
-    """A German page that collects console errors, failed requests and error responses."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    page = browser.new_page(viewport={"width": 1440, "height": height}, locale="de-DE", accept_downloads=True)
-    errors: list[str] = []
-    # Streamlit probes /<page>/_stcore/… while it finds its base path; those 404s are not errors of ours.
-    page.on(
-        "response",
-        lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 and "/_stcore/" not in r.url else None,
-    )
-    page.on("requestfailed", lambda r: errors.append(f"failed {r.url}"))
-    page.on(
-        "console",
-        lambda m: errors.append(m.text) if m.type == "error" and "Failed to load resource" not in m.text else None,
-    )
-    return page, errors
+from tests.e2e.pages import ARTIFACTS, metric, watched_page
 
 
 def test_shared_link_chart_click_filters_the_table(server: tuple[str, Path], browser) -> None:  # type: ignore[no-untyped-def]
     base, _ = server
-    page, errors = _watched_page(browser, height=1800)
+    page, errors = watched_page(browser, height=1800)
     topic = "Rekrutierung und Matching"
     page.goto(f"{base}/projekte?alliance=suedostniedersachsen&thema={quote(topic)}")
     page.wait_for_selector("[data-testid='stMetric']", timeout=60_000)
     page.get_by_text(topic).first.wait_for()
     son = next(a for a in read_seed_file("alliances.yaml")["alliances"] if a["slug"] == "suedostniedersachsen")
-    assert _metric(page, "Projekte") == str(sum(topic in p["topics"] for p in son["projects"]))
+    assert metric(page, "Projekte") == str(sum(topic in p["topics"] for p in son["projects"]))
 
     # Click the "Abgeschlossen" segment of the topic's bar: the table narrows to that bar's projects.
     bars = page.locator(".js-plotly-plot").first.locator(".barlayer .trace .point path")
     bars.first.wait_for()
     page.wait_for_timeout(500)
-    count_before = _metric(page, "Projekte")
+    count_before = metric(page, "Projekte")
     bars.nth(0).click(force=True)
     page.get_by_text("Auswahl aus den Diagrammen").wait_for(timeout=30_000)
     page.wait_for_timeout(1000)
-    count_after = _metric(page, "Projekte")
+    count_after = metric(page, "Projekte")
     assert int(count_after) < int(count_before)
     page.screenshot(path=str(ARTIFACTS / "projekte-auswahl.png"), full_page=True)
 
     page.get_by_role("button", name="Auswahl aufheben").click()
     page.get_by_text("Auswahl aus den Diagrammen").wait_for(state="detached", timeout=30_000)
-    assert _metric(page, "Projekte") == count_before
+    assert metric(page, "Projekte") == count_before
     assert re.search(r"thema=Rekrutierung", page.url)
 
     with page.expect_download(timeout=30_000) as download:
@@ -92,10 +47,10 @@ def test_shared_link_chart_click_filters_the_table(server: tuple[str, Path], bro
 
 def test_funds_page_renders_and_hands_out_both_reports(server: tuple[str, Path], browser) -> None:  # type: ignore[no-untyped-def]
     base, _ = server
-    page, errors = _watched_page(browser, height=3600)
+    page, errors = watched_page(browser, height=3600)
     page.goto(f"{base}/mittelverwendung?alliance=suedostniedersachsen&stichtag=2020-12-31")
     page.wait_for_selector("[data-testid='stMetric']", timeout=60_000)
-    assert _metric(page, "Budget") == "1,4 Mio. €"
+    assert metric(page, "Budget") == "1,4 Mio. €"
     page.get_by_text("Digitalisierungslabor an der TU Clausthal: 0").first.wait_for(timeout=30_000)
     page.locator(".js-plotly-plot").first.wait_for()
     page.wait_for_timeout(1500)
@@ -117,13 +72,13 @@ REAL_EXPORT = Path(__file__).resolve().parents[3] / "shared" / "real-data" / "re
 def test_speaker_imports_an_official_table_and_sees_the_kreise(server: tuple[str, Path], browser) -> None:  # type: ignore[no-untyped-def]
     """The issue's "done when": upload the unemployment table, confirm, then map and series of the Kreise."""
     base, _ = server
-    page, errors = _watched_page(browser, height=1600)
+    page, errors = watched_page(browser, height=1600)
     page.goto(f"{base}/import?alliance=suedostniedersachsen")
     page.get_by_text("CSV-Datei").first.wait_for(timeout=60_000)
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(REAL_EXPORT))
     confirm = page.get_by_role("button", name="Import bestätigen")
     confirm.wait_for(timeout=60_000)
-    assert _metric(page, "Neue Werte") == "41.964"
+    assert metric(page, "Neue Werte") == "41.964"
     page.screenshot(path=str(ARTIFACTS / "import-vorschau.png"), full_page=True)
     confirm.click()
     page.get_by_text("Importiert: 41.964 neue").wait_for(timeout=120_000)
@@ -135,6 +90,6 @@ def test_speaker_imports_an_official_table_and_sees_the_kreise(server: tuple[str
     page.wait_for_timeout(1000)
     page.screenshot(path=str(ARTIFACTS / "region-nach-import.png"), full_page=True)
     # Goslar's 4.044 unemployed in 2019, straight from the official cell: the higher of Goslar and Peine.
-    assert _metric(page, "Höchster Kreiswert") == "4.044"
+    assert metric(page, "Höchster Kreiswert") == "4.044"
     assert page.get_by_text("Goslar", exact=True).first.is_visible()
     assert errors == []

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
 from dashboard.data_access import observation_import
-from dashboard.data_access.models import Alliance, Indicator, Member, Observation, Project, Region
+from dashboard.data_access.models import Alliance, AuditEntry, Indicator, Member, Observation, Project, Region
 from dashboard.data_access.observation_import import apply_import, can_import, plan_import
 from dashboard.data_access.scope import DEMO_SCOPE, PermissionDenied, Role, Scope
 from dashboard.importers import read_file
@@ -240,6 +240,57 @@ def test_changed_values_are_updated_with_a_new_version_and_new_ones_inserted(mig
     assert touched["created"].to_list() == before["created"].head(3).to_list()
     untouched = old.filter(~pl.col("id").is_in(changed_ids))
     assert_frame_equal(untouched, before.filter(~pl.col("id").is_in(changed_ids)))
+
+
+def audit_rows(engine: Engine) -> list[tuple[Any, ...]]:
+    columns = [
+        col(AuditEntry.user_name),
+        col(AuditEntry.role),
+        col(AuditEntry.action),
+        col(AuditEntry.table_name),
+        col(AuditEntry.record_id),
+        col(AuditEntry.alliance_id),
+        col(AuditEntry.old_values),
+        col(AuditEntry.new_values),
+    ]
+    with engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(select(*columns).order_by(col(AuditEntry.id)))]
+
+
+def test_every_inserted_or_changed_value_gets_one_audit_entry_and_a_failed_import_none(
+    migrated_engine: Engine,
+) -> None:
+    apply_import(migrated_engine, SPEAKER, parsed())
+    first = audit_rows(migrated_engine)
+    assert len(first) == 24
+    assert first[0] == (
+        "sprecherin",
+        "speaker",
+        "import",
+        "observation",
+        f"{INDICATORS[0][0]}/DG/2020-12-31",
+        None,
+        None,
+        {"value": 7.0, "missing_marker": None},
+    )
+    apply_import(migrated_engine, SPEAKER, parsed())  # unchanged: no new entries
+    assert len(audit_rows(migrated_engine)) == 24
+
+    rows = values(range(2020, 2024))  # 8 new values
+    rows[1] = rows[1] | {"value": None, "missing_marker": "."}
+    rows[2] = rows[2] | {"dimensions": "sex=w", "value": 5.0}  # a new breakdown value
+    with pytest.raises(Boom):
+        apply_import(migrated_engine, SPEAKER, parsed(rows), progress=fail_when(lambda f: f == 1), chunk_rows=5)
+    assert len(audit_rows(migrated_engine)) == 24  # rolled back with the values
+
+    apply_import(migrated_engine, SPEAKER, parsed(rows))
+    added = audit_rows(migrated_engine)[24:]
+    assert len(added) == 8 + 1 + 1
+    secret = [row for row in added if row[4] == f"{INDICATORS[1][0]}/DG/2020-12-31"]
+    assert [(row[6], row[7]) for row in secret] == [
+        ({"value": 1.07, "missing_marker": None}, {"value": None, "missing_marker": "."})
+    ]
+    assert f"{INDICATORS[0][0]}/03/2020-12-31/sex=w" in {row[4] for row in added}
 
 
 def test_existing_regions_and_indicators_are_kept_but_an_empty_unit_is_filled(migrated_engine: Engine) -> None:
