@@ -12,7 +12,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# The embedded default runs in demo mode (role picker, no passwords); COCKPIT_DEMO_MODE=0 make run switches it off.
+# The embedded default runs in demo mode (role picker, no passwords, 127.0.0.1 only); COCKPIT_DEMO_MODE=0 make run
+# switches it off.
 run: $(STAMP)
 	COCKPIT_DEMO_MODE=$${COCKPIT_DEMO_MODE:-1} $(BIN)/cockpit run
 
