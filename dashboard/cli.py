@@ -97,8 +97,20 @@ def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _production_environment(args: argparse.Namespace) -> tuple[dict[str, str], list[str]]:
+    """`--config FILE`: its options as STREAMLIT_* variables the environment does not set, and a line saying so."""
+    if not args.config:
+        return {}, []
+    from dashboard.streamlit_config import environment_for, read_production_file
+
+    added, kept = environment_for(read_production_file(Path(args.config)), os.environ)
+    note = f"Streamlit-Einstellungen aus {args.config}: {len(added)} übernommen"
+    return added, [note + (f", aus der Umgebung: {', '.join(kept)}" if kept else "")]
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     command, notes = streamlit_command(args, settings, os.environ)  # a bad setting stops before any migration
+    production_env, production_notes = _production_environment(args)
     engine = _engine(settings)
     migrations.upgrade(engine)
     with engine.connect() as connection:
@@ -114,8 +126,9 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     os.environ["COCKPIT_DATABASE_URL"] = engine.url.render_as_string(hide_password=False)
     if settings.is_sqlite and engine.url.database:
         os.environ["COCKPIT_DATABASE_URL"] = f"sqlite:///{Path(engine.url.database).resolve()}"
+    os.environ.update(production_env)
     os.chdir(APP_FILE.parent)
-    for note in notes:
+    for note in [*production_notes, *notes]:
         _say(note)
     _say(f"Fachkräfte-Cockpit: http://localhost:{args.port or settings.port}")
     os.execv(sys.executable, command)  # noqa: S606  (replaces this process with the Streamlit server)
@@ -610,6 +623,38 @@ def _add_users_commands(sub: Any) -> None:
     users.set_defaults(handler=cmd_users)
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """`cockpit doctor`: one line per check; reads the settings itself, so a bad one is a line like the others."""
+    from dashboard.doctor import diagnose
+
+    diagnosis = diagnose(
+        os.environ, production=args.production, production_file=Path(args.config) if args.config else None
+    )
+    for line in diagnosis.lines():
+        _say(line)
+    return diagnosis.exit_code
+
+
+def _add_doctor_command(sub: Any) -> None:
+    doctor = sub.add_parser(
+        "doctor",
+        help="Einstellungen, Datenbank, Schema und Konten prüfen: eine Zeile je Prüfung",
+        description="Prüft die COCKPIT_*-Einstellungen, ob die Datenbank erreichbar und ihr Schema aktuell ist, ob "
+        "es Konten gibt und (mit --production) Streamlits Einstellungen für den Betrieb. Exit-Code 0: alles in "
+        "Ordnung, 1: etwas ist falsch, 2: eine Einstellung ist unlesbar.",
+    )
+    doctor.add_argument(
+        "--production",
+        action="store_true",
+        help="auch prüfen, was der Betrieb braucht: kein Demo-Modus, showErrorDetails none, allowedHosts, "
+        "XSRF, gemeinsames cookieSecret",
+    )
+    doctor.add_argument(
+        "--config", metavar="DATEI", help="Streamlit-Datei für den Betrieb wie bei `cockpit run --config`"
+    )
+    doctor.set_defaults(handler=cmd_doctor)
+
+
 def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -630,6 +675,12 @@ def build_parser() -> argparse.ArgumentParser:
         dest="address",
         metavar="ADRESSE",
         help="Adresse, auf der der Server lauscht (Standard: alle; im Demo-Modus nur 127.0.0.1)",
+    )
+    run.add_argument(
+        "--config",
+        metavar="DATEI",
+        help="Streamlit-Einstellungen für den Betrieb, z. B. deploy/streamlit-production.toml (STREAMLIT_*-Variablen "
+        "der Umgebung haben Vorrang)",
     )
     run.set_defaults(handler=cmd_run)
 
@@ -683,12 +734,15 @@ def build_parser() -> argparse.ArgumentParser:
     imports.add_argument("--dry-run", action="store_true", help="nur zeigen, was sich ändern würde")
     imports.set_defaults(handler=cmd_import)
     _add_users_commands(sub)
+    _add_doctor_command(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     configure_logging()
     args = build_parser().parse_args(argv)
+    if args.handler is cmd_doctor:
+        return cmd_doctor(args)
     try:
         settings = load_settings()
         return int(args.handler(args, settings))
