@@ -5,19 +5,22 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from importlib import resources
 from typing import Any
 
 import yaml
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete
 from sqlmodel import Session, SQLModel, col, select
 
+from dashboard.data_access.applications import facts_for
 from dashboard.data_access.models import (
     Alliance,
     AllianceRegion,
     Assessment,
+    AssessmentCriterion,
+    AssessmentScore,
     Budget,
     FinancialEntry,
     Indicator,
@@ -26,12 +29,15 @@ from dashboard.data_access.models import (
     Project,
     ProjectPartner,
     ProjectRegion,
+    ProjectStatusChange,
     ProjectTopic,
     Region,
+    Statement,
     Target,
     Topic,
 )
 from dashboard.data_access.money import CENT
+from dashboard.data_access.scope import SYSTEM_SCOPE
 from dashboard.data_access.vocabulary import (
     Direction,
     EntryKind,
@@ -42,6 +48,7 @@ from dashboard.data_access.vocabulary import (
     RegionLevel,
     TargetScope,
 )
+from dashboard.domain import assessment as rules
 from seeds.regional import seed_regional_examples
 
 EXAMPLE = "Beispieldaten"
@@ -56,14 +63,128 @@ FUNDED = {
     ProjectStatus.ABGEBROCHEN,
 }
 ASSESSED = FUNDED | {ProjectStatus.BEWERTET, ProjectStatus.ABGELEHNT}
-# Default assessment criteria with their weights (the applications issue makes them configurable).
-CRITERIA = {
-    "regionaler_bedarf": 3,
-    "beitrag_fachkraeftestrategie": 3,
-    "nachhaltigkeit": 2,
-    "umsetzbarkeit": 2,
-    "wirtschaftlichkeit": 1,
-    "querschnittsziele": 1,
+# The default assessment criteria catalogue of every alliance (speakers adapt it on "Anträge & Stellungnahmen"):
+# code, name, weight, what it asks, and the written anchor of each scale point 0–5.
+DEFAULT_CRITERIA: list[dict[str, Any]] = [
+    {
+        "code": "regionaler_bedarf",
+        "name": "Regionaler Bedarf",
+        "weight": 3,
+        "description": "Wie gut belegt der Antrag einen Fachkräftebedarf in den Kreisen des Vorhabens?",
+        "anchors": [
+            "Kein regionaler Bedarf erkennbar",
+            "Bedarf nur behauptet, nicht belegt",
+            "Bedarf allgemein beschrieben, kaum regionale Belege",
+            "Bedarf mit regionalen Kennzahlen plausibel belegt",
+            "Bedarf gut belegt und auf Zielgruppen und Branchen heruntergebrochen",
+            "Dringender, klar belegter Bedarf, den kein anderes Angebot deckt",
+        ],
+        "strong": "Der Bedarf ist mit Zahlen aus den Kreisen gut belegt.",
+        "weak": "Der regionale Bedarf wird eher behauptet als belegt.",
+    },
+    {
+        "code": "beitrag_fachkraeftestrategie",
+        "name": "Beitrag zur Fachkräftestrategie",
+        "weight": 3,
+        "description": "Trägt das Vorhaben zu den Handlungsfeldern und Zielen der regionalen Fachkräftestrategie bei?",
+        "anchors": [
+            "Kein Bezug zur Fachkräftestrategie",
+            "Bezug nur am Rande",
+            "Bezug zu einem Handlungsfeld, Beitrag zu den Zielen unklar",
+            "Klarer Beitrag zu einem Handlungsfeld mit messbaren Zielen",
+            "Deutlicher Beitrag zu mehreren Zielen der Strategie",
+            "Schlüsselvorhaben der Strategie mit messbaren Beiträgen zu den Bündniszielen",
+        ],
+        "strong": "Passt genau zu den Handlungsfeldern der Strategie.",
+        "weak": "Der Bezug zur Fachkräftestrategie bleibt vage.",
+    },
+    {
+        "code": "nachhaltigkeit",
+        "name": "Nachhaltigkeit / Verstetigung",
+        "weight": 2,
+        "description": "Wirken die Ergebnisse über die Förderung hinaus (Verstetigung, Übertragbarkeit)?",
+        "anchors": [
+            "Keine Wirkung über die Förderdauer hinaus",
+            "Verstetigung nicht bedacht",
+            "Verstetigung angedacht, aber ungesichert",
+            "Plausibles Konzept zur Verstetigung",
+            "Verstetigung mit Partnern vereinbart",
+            "Verstetigung und Anschlussfinanzierung gesichert, Ergebnisse übertragbar",
+        ],
+        "strong": "Die Verstetigung ist mit den Partnern abgesprochen.",
+        "weak": "Was nach der Förderung bleibt, ist offen.",
+    },
+    {
+        "code": "umsetzbarkeit",
+        "name": "Umsetzbarkeit und Träger",
+        "weight": 2,
+        "description": "Sind Arbeitsplan, Zeitplan, Personal und Erfahrung des Trägers angemessen?",
+        "anchors": [
+            "Nicht umsetzbar",
+            "Erhebliche Zweifel an Planung oder Träger",
+            "Umsetzbar, aber mit deutlichen Risiken",
+            "Solide Planung, Träger mit einschlägiger Erfahrung",
+            "Überzeugender Arbeits- und Zeitplan, erfahrener Träger, starke Partner",
+            "Hervorragend geplant, Träger mit nachgewiesenem Erfolg in vergleichbaren Vorhaben",
+        ],
+        "strong": "Der Träger hat Erfahrung mit vergleichbaren Vorhaben.",
+        "weak": "Der Zeitplan wirkt knapp, die Personalplanung ist dünn.",
+    },
+    {
+        "code": "wirtschaftlichkeit",
+        "name": "Wirtschaftlichkeit",
+        "weight": 1,
+        "description": "Stehen Kosten und erwartete Ergebnisse in einem angemessenen Verhältnis?",
+        "anchors": [
+            "Kosten nicht nachvollziehbar",
+            "Kosten deutlich überhöht",
+            "Kosten hoch im Verhältnis zu den Ergebnissen",
+            "Angemessenes Verhältnis von Kosten und Ergebnissen",
+            "Günstiges Verhältnis, Kosten gut begründet",
+            "Sehr wirtschaftlich, Kofinanzierung gesichert",
+        ],
+        "strong": "Die Kosten je Teilnehmenden sind angemessen.",
+        "weak": "Die Sachkosten erscheinen hoch.",
+    },
+    {
+        "code": "querschnittsziele",
+        "name": "Querschnittsziele Gleichstellung und Nichtdiskriminierung",
+        "weight": 1,
+        "description": "Berücksichtigt das Vorhaben Gleichstellung, Chancengleichheit und Nichtdiskriminierung?",
+        "anchors": [
+            "Querschnittsziele nicht berücksichtigt",
+            "Nur allgemein erwähnt",
+            "Einzelne Maßnahmen ohne Konzept",
+            "Konzept mit konkreten Maßnahmen",
+            "Konkrete Maßnahmen mit messbaren Zielen",
+            "Querschnittsziele durchgängig verankert und messbar",
+        ],
+        "strong": "Gleichstellung ist mit konkreten Maßnahmen hinterlegt.",
+        "weak": "Zu Gleichstellung und Nichtdiskriminierung fehlen konkrete Maßnahmen.",
+    },
+]
+CRITERIA = {criterion["code"]: int(criterion["weight"]) for criterion in DEFAULT_CRITERIA}
+# How good an application is per criterion (the middle of its scores), by where it ended up.
+QUALITY = {
+    ProjectStatus.ABGELEHNT: (1.2, 2.8),
+    ProjectStatus.ZURUECKGEZOGEN: (1.8, 3.4),
+    ProjectStatus.BEANTRAGT: (2.2, 4.6),
+    ProjectStatus.BEWERTET: (2.4, 4.6),
+}
+FUNDED_QUALITY = (3.4, 4.9)
+# The statuses a project passes on its way to its current one.
+_APPLIED = (ProjectStatus.IDEE, ProjectStatus.BEANTRAGT)
+_APPROVED = (*_APPLIED, ProjectStatus.BEWERTET, ProjectStatus.BEWILLIGT)
+STATUS_PATHS: dict[ProjectStatus, tuple[ProjectStatus, ...]] = {
+    ProjectStatus.IDEE: (ProjectStatus.IDEE,),
+    ProjectStatus.BEANTRAGT: _APPLIED,
+    ProjectStatus.ZURUECKGEZOGEN: (*_APPLIED, ProjectStatus.ZURUECKGEZOGEN),
+    ProjectStatus.BEWERTET: (*_APPLIED, ProjectStatus.BEWERTET),
+    ProjectStatus.ABGELEHNT: (*_APPLIED, ProjectStatus.BEWERTET, ProjectStatus.ABGELEHNT),
+    ProjectStatus.BEWILLIGT: _APPROVED,
+    ProjectStatus.LAUFEND: (*_APPROVED, ProjectStatus.LAUFEND),
+    ProjectStatus.ABGESCHLOSSEN: (*_APPROVED, ProjectStatus.LAUFEND, ProjectStatus.ABGESCHLOSSEN),
+    ProjectStatus.ABGEBROCHEN: (*_APPROVED, ProjectStatus.LAUFEND, ProjectStatus.ABGEBROCHEN),
 }
 
 
@@ -130,6 +251,21 @@ def _split_cents(total: int, weights: list[float]) -> list[int]:
     return parts
 
 
+def _noon(day: date) -> datetime:
+    return datetime.combine(day, time(12), tzinfo=UTC)
+
+
+def _comment(scores: dict[str, int]) -> str:
+    """A short remark of an assessor: the best and, if any is weak, the weakest criterion (example data)."""
+    notes = {raw["code"]: raw for raw in DEFAULT_CRITERIA}
+    ordered = sorted(scores, key=lambda code: (-scores[code], -CRITERIA[code]))
+    best, worst = ordered[0], ordered[-1]
+    parts = [notes[best]["strong"]] if scores[best] >= 4 else []
+    if scores[worst] <= 2:
+        parts.append(notes[worst]["weak"])
+    return " ".join(parts)
+
+
 def upsert_regions(session: Session, report: SeedReport) -> None:
     data = read_seed_file("regions.yaml")
     existing = set(session.exec(select(Region.ags)).all())
@@ -188,6 +324,9 @@ class _AllianceBuilder:
         self.observations: list[Observation] = []
         self.planned_participants: dict[int, int] = {}
         self.project_topics: dict[int, list[str]] = {}
+        self.criteria: list[AssessmentCriterion] = []
+        self.approved_on: dict[int, date] = {}  # the first commitment of a funded project
+        self.stopped_on: dict[int, date] = {}  # when a cancelled project's approval was partly revoked
 
     def where(self, *parts: str) -> str:
         return " › ".join(["alliances.yaml", self.slug, *parts])
@@ -253,6 +392,7 @@ class _AllianceBuilder:
             )
             self.add(member)
             self.members[member.name] = member
+        self._add_criteria()
         self.session.flush()
         for project_raw in raw["projects"]:
             self._add_project(project_raw, known_regions)
@@ -262,7 +402,7 @@ class _AllianceBuilder:
             delay = int(project_raw.get("payment_delay_days", 0))
             self._add_finance(project, float(project_raw.get("pace", 1.0)), rng, delay)
             self._add_observations(project, rng)
-            self._add_assessment(project, rng)
+        self._add_applications()
         self._add_targets()
 
     def _require_region(self, ags: str, known: set[str], *where: str) -> None:
@@ -332,12 +472,14 @@ class _AllianceBuilder:
         tranches = _split_cents(approved, [0.6, 0.4]) if months > 18 else [approved]
         for i, amount in enumerate(tranches):
             self._entry(project, committed_on + timedelta(days=365 * i), EntryKind.COMMITMENT, amount)
+        self.approved_on[project.id] = committed_on
         paid_total = round(approved * min(pace, 1.0))
         quarters = list(_quarter_ends(start, end))
         if project.status == ProjectStatus.ABGEBROCHEN:
             quarters = quarters[: max(1, round(len(quarters) * pace))]
             # The funding bank partly revokes the approval: a negative commitment frees the rest.
             revoked_on = quarters[-1] + timedelta(days=60)
+            self.stopped_on[project.id] = revoked_on
             self._entry(project, revoked_on, EntryKind.COMMITMENT, paid_total - approved)
         # Payments follow the quarters after costs arise; the last one after the final report.
         dates = [q + timedelta(days=rng.randint(20, 50)) for q in quarters]
@@ -434,27 +576,173 @@ class _AllianceBuilder:
         first = next(iter(self.topics.values()))
         return any(topic == first.name for topic in self.project_topics.get(project.id or 0, ()))
 
-    def _add_assessment(self, project: Project, rng: random.Random) -> None:
-        if project.status not in ASSESSED or not project.start_date:
-            return
-        rejected = project.status == ProjectStatus.ABGELEHNT
-        scores = {name: rng.randint(1, 3) if rejected else rng.randint(3, 5) for name in CRITERIA}
-        total = sum(CRITERIA[name] * score for name, score in scores.items()) / sum(CRITERIA.values())
-        if rejected:
-            recommendation = Recommendation.NICHT_BEFUERWORTET
-        elif total >= 4:
-            recommendation = Recommendation.BEFUERWORTET
-        else:
-            recommendation = Recommendation.MIT_AUFLAGEN
+    def _add_criteria(self) -> None:
+        assert self.alliance.id is not None
+        for position, raw in enumerate(DEFAULT_CRITERIA):
+            criterion = AssessmentCriterion(
+                alliance_id=self.alliance.id,
+                code=raw["code"],
+                name=raw["name"],
+                description=raw["description"],
+                weight=raw["weight"],
+                required=True,
+                position=position,
+                anchors={str(point): text for point, text in enumerate(raw["anchors"])},
+            )
+            self.add(criterion)
+            self.criteria.append(criterion)
+
+    def _timeline(self, project: Project, raw: dict[str, Any], rng: random.Random) -> list[tuple[str, date]]:
+        """The statuses the project went through and when, consistent with its dates and bookings: the idea,
+        the application, the finalised statement, the approval (first commitment), the start, the end."""
+        status = ProjectStatus(project.status)
         assert project.id is not None
-        self.add(
-            Assessment(
+        approved = self.approved_on.get(project.id)
+        start, end = project.start_date, project.end_date
+        assessed: date | None = raw.get("assessed")
+        if assessed is None and approved is not None:
+            assessed = approved - timedelta(days=rng.randint(14, 35))
+        elif assessed is None and start is not None and status in ASSESSED:
+            assessed = start - timedelta(days=rng.randint(60, 100))
+        submitted: date | None = raw.get("submitted")
+        if submitted is None and assessed is not None:
+            submitted = assessed - timedelta(days=rng.randint(45, 90))
+        elif submitted is None and start is not None:
+            submitted = start - timedelta(days=rng.randint(120, 180))
+        idea = raw.get("idea") or (
+            submitted - timedelta(days=rng.randint(30, 90))
+            if submitted
+            else self.alliance.period_start + timedelta(days=rng.randint(60, 300))
+        )
+        S = ProjectStatus
+        on: dict[ProjectStatus, date | None] = {
+            S.IDEE: idea,
+            S.BEANTRAGT: submitted,
+            S.ZURUECKGEZOGEN: submitted + timedelta(days=rng.randint(20, 40)) if submitted else None,
+            S.BEWERTET: assessed,
+            S.ABGELEHNT: assessed + timedelta(days=rng.randint(14, 30)) if assessed else None,
+            S.BEWILLIGT: approved,
+            S.LAUFEND: max(start, approved + timedelta(days=1)) if start and approved else None,
+            S.ABGESCHLOSSEN: end,
+            S.ABGEBROCHEN: self.stopped_on.get(project.id, end or start),
+        }
+        steps: list[tuple[str, date]] = []
+        for step in STATUS_PATHS[status]:
+            day = on[step]
+            if day is None:
+                break
+            steps.append((step.value, day))
+        return steps
+
+    def _add_applications(self) -> None:
+        """Status history, independent assessments and the finalised statement of every project (example data)."""
+        for project, raw in self.projects:
+            rng = random.Random(f"{self.slug}/{project.title}/antrag")
+            steps = self._timeline(project, raw, rng)
+            previous: str | None = None
+            for status, on in steps:
+                self.add(
+                    ProjectStatusChange(
+                        project_id=project.id or 0,
+                        from_status=previous,
+                        to_status=status,
+                        changed_at=_noon(on),
+                        user_name=EXAMPLE,
+                    )
+                )
+                previous = status
+            reached = dict(steps)
+            if ProjectStatus.BEANTRAGT.value not in reached:
+                continue
+            assessed = reached.get(ProjectStatus.BEWERTET.value)
+            count = int(raw.get("assessments", rng.choice((2, 2, 3)) if assessed else 0))
+            partners = [self.members[name].id or 0 for name in raw.get("partners", [])]
+            self._add_assessments(
+                project,
+                rng=rng,
+                count=count,
+                partner_ids=partners,
+                submitted=reached[ProjectStatus.BEANTRAGT.value],
+                assessed=assessed,
+            )
+            if assessed is not None:
+                self.session.flush()
+                self._add_statement(project, assessed)
+
+    def _add_assessments(
+        self,
+        project: Project,
+        *,
+        rng: random.Random,
+        count: int,
+        partner_ids: list[int],
+        submitted: date,
+        assessed: date | None,
+    ) -> None:
+        """``count`` member organisations without a conflict of interest score the application independently."""
+        if count <= 0:
+            return
+        assert project.id is not None
+        conflicted = rules.conflicted_members(project.lead_member_id, partner_ids)
+        eligible = [m for m in self.members.values() if m.id not in conflicted]
+        assessors = rng.sample(eligible, min(count, len(eligible)))
+        status = ProjectStatus(project.status)
+        low, high = QUALITY.get(status, FUNDED_QUALITY)
+        quality = {c.code: rng.uniform(low, high) for c in self.criteria}
+        # The first open statement of an alliance shows a disagreement to discuss (a flagged spread).
+        first_open = next((p.id for p, _ in self.projects if p.status == ProjectStatus.BEWERTET), None)
+        disputed = self.criteria[2].code if project.id == first_open else None
+        given: list[tuple[Assessment, dict[str, int]]] = []
+        for i, member in enumerate(assessors):
+            scores = {
+                c.code: max(rules.SCORE_MIN, min(rules.SCORE_MAX, round(quality[c.code] + rng.gauss(0, 0.55))))
+                for c in self.criteria
+            }
+            if disputed and i < 2:
+                scores[disputed] = (2, 5)[i]
+            day = (assessed or submitted + timedelta(days=40)) - timedelta(days=rng.randint(3, 20))
+            assessment = Assessment(
                 project_id=project.id,
-                assessed_on=project.start_date - timedelta(days=rng.randint(60, 120)),
-                scores=scores,
-                total_score=round(total, 2),
-                recommendation=recommendation.value,
-                statement=f"{EXAMPLE}: fachliche Stellungnahme des Bündnisses zum Antrag.",
+                assessor_member_id=member.id,
+                assessor_name=EXAMPLE,
+                assessed_on=max(day, submitted + timedelta(days=5)),
+                comment=_comment(scores),
+            )
+            self.add(assessment)
+            given.append((assessment, scores))
+        self.session.flush()
+        for assessment, scores in given:
+            for criterion in self.criteria:
+                assert assessment.id is not None and criterion.id is not None
+                self.add(
+                    AssessmentScore(
+                        assessment_id=assessment.id, criterion_id=criterion.id, score=scores[criterion.code]
+                    )
+                )
+
+    def _add_statement(self, project: Project, assessed: date) -> None:
+        """The finalised statement, its facts snapshot built by the same code as the application page's."""
+        assert project.id is not None
+        facts = facts_for(self.session.connection(), SYSTEM_SCOPE, project.id, assessed)
+        proposal = rules.recommendation_proposal(facts["weighted_total"], facts["criterion_means"])
+        status = ProjectStatus(project.status)
+        if status == ProjectStatus.ABGELEHNT:
+            recommendation = Recommendation.NICHT_BEFUERWORTET.value
+        elif status in FUNDED and not rules.is_positive(proposal):
+            recommendation = Recommendation.MIT_AUFLAGEN.value
+        else:
+            recommendation = proposal or Recommendation.MIT_AUFLAGEN.value
+        text = rules.statement_text(facts, "de") + f"\n\n{EXAMPLE}: für die Demo erzeugte Stellungnahme."
+        self.add(
+            Statement(
+                project_id=project.id,
+                number=1,
+                text=text,
+                recommendation=recommendation,
+                weighted_total=facts["weighted_total"],
+                facts=facts,
+                finalised_at=_noon(assessed),
+                finalised_by=EXAMPLE,
             )
         )
 
@@ -579,6 +867,13 @@ def seed_demo(engine: Engine, *, reset: bool = False, progress: Callable[[str], 
                 report.skipped.append(raw["slug"])
                 continue
             if existing is not None:
+                # Assessments name their organisation with ON DELETE RESTRICT (an organisation that assessed stays;
+                # PostgreSQL checks that before the project cascade reaches them), so they go first.
+                session.execute(
+                    delete(Assessment).where(
+                        col(Assessment.project_id).in_(select(Project.id).where(Project.alliance_id == existing.id))
+                    )
+                )
                 session.delete(existing)
                 session.flush()
             if progress:

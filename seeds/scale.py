@@ -34,6 +34,7 @@ from sqlmodel import SQLModel, col
 from dashboard.data_access.models import (
     Alliance,
     AllianceRegion,
+    AssessmentCriterion,
     Budget,
     FinancialEntry,
     Indicator,
@@ -42,6 +43,7 @@ from dashboard.data_access.models import (
     Project,
     ProjectPartner,
     ProjectRegion,
+    ProjectStatusChange,
     ProjectTopic,
     Region,
     Topic,
@@ -55,6 +57,7 @@ from dashboard.data_access.vocabulary import (
     ProjectStatus,
     RegionLevel,
 )
+from seeds.loader import DEFAULT_CRITERIA
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -349,6 +352,8 @@ def seed_scale(
             counts=counts,
             progress=report,
         )
+
+        _insert_application_basics(connection, alliance_ids, projects, counts, report)
 
         entries = _financial_entries_frame(spec, projects, streams["finance"])
         counts["financial_entry"] = _insert_frame(
@@ -936,6 +941,51 @@ def _insert_projects(
         progress,
     )
     return rows.drop("partner_rows", "topic_rows", "region_ags")
+
+
+def _insert_application_basics(
+    connection: Connection,
+    alliance_ids: pl.DataFrame,
+    projects: pl.DataFrame,
+    counts: dict[str, int],
+    progress: ProgressCallback,
+) -> None:
+    """The default criteria catalogue per alliance and one status-history row per project (its current status
+    since the seed's timestamp); no assessments or statements: the large instance measures reads."""
+    ids = alliance_ids["alliance_id"].to_list()
+    catalogue = [
+        {
+            "code": raw["code"],
+            "name": raw["name"],
+            "description": raw["description"],
+            "weight": raw["weight"],
+            "required": True,
+            "position": position,
+            "anchors": {str(point): text for point, text in enumerate(raw["anchors"])},
+        }
+        for position, raw in enumerate(DEFAULT_CRITERIA)
+    ]
+    columns: dict[str, Any] = {"alliance_id": [alliance_id for alliance_id in ids for _ in catalogue]}
+    for name in ("code", "name", "description", "weight", "required", "position"):
+        columns[name] = [criterion[name] for _ in ids for criterion in catalogue]
+    # JSON objects travel as Python dicts (an Object column hands them to the driver as they are).
+    columns["anchors"] = pl.Series([criterion["anchors"] for _ in ids for criterion in catalogue], dtype=pl.Object)
+    counts["assessment_criterion"] = _insert_frame(
+        connection, AssessmentCriterion, pl.DataFrame(columns), "Bewertungskriterien", progress
+    )
+    counts["project_status_change"] = _insert_frame(
+        connection,
+        ProjectStatusChange,
+        projects.select(
+            "project_id",
+            pl.lit(None, dtype=pl.String).alias("from_status"),
+            pl.col("status").alias("to_status"),
+            pl.lit(STAMP).alias("changed_at"),
+            pl.lit(SOURCE).alias("user_name"),
+        ),
+        "Statuswechsel",
+        progress,
+    )
 
 
 # --- money ------------------------------------------------------------------------------------------------

@@ -44,6 +44,7 @@ from dashboard.data_access.models import (
     Member,
     Observation,
     Project,
+    ProjectStatusChange,
     Region,
     Topic,
     utcnow,
@@ -829,6 +830,9 @@ def _write_projects(
         ids = [int(row[0]) for row in result]
         _insert_links(connection, values.with_columns(pl.Series("id", ids, dtype=pl.Int64)))
         created = chunk.with_columns(pl.Series("id", ids, dtype=pl.Int64))
+        _record_status_changes(
+            connection, scope, created.select("id", pl.lit(None, pl.String).alias("old"), "status"), now
+        )
         _audit(
             connection,
             scope,
@@ -853,6 +857,8 @@ def _write_projects(
             chunk["id"].alias("b_id"), chunk["version_old"].alias("b_version")
         )
         _guarded(connection, statement, params.to_dicts())
+        moved = chunk.filter(pl.col("status").ne_missing(pl.col("status_old")))
+        _record_status_changes(connection, scope, moved.select("id", pl.col("status_old").alias("old"), "status"), now)
         with_ids = values.with_columns(chunk["id"].alias("id"))
         for name, (model, _column) in LINKS.items():
             differs = chunk.select(pl.col(name).ne_missing(pl.col(f"{name}_old")))[name]
@@ -876,6 +882,19 @@ def _write_projects(
             include=_project_differs(),
         )
         tick(chunk.height)
+
+
+def _record_status_changes(connection: Connection, scope: Scope, moves: pl.DataFrame, now: datetime) -> None:
+    """Status-history rows (id, old, status) of imported projects, for the application pipeline's waiting times."""
+    if moves.height:
+        rows = moves.select(
+            pl.col("id").alias("project_id"),
+            pl.col("old").alias("from_status"),
+            pl.col("status").alias("to_status"),
+            pl.lit(now).alias("changed_at"),
+            pl.lit(scope.user[:200]).alias("user_name"),
+        )
+        connection.execute(insert(ProjectStatusChange), rows.to_dicts())
 
 
 def _insert_links(connection: Connection, projects: pl.DataFrame, only: str | None = None) -> None:

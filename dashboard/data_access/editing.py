@@ -40,6 +40,7 @@ from dashboard.data_access.models import (
     Project,
     ProjectPartner,
     ProjectRegion,
+    ProjectStatusChange,
     ProjectTopic,
     Region,
     Target,
@@ -528,6 +529,18 @@ def _write_links(connection: Connection, project_id: int, old: ProjectInput | No
             connection.execute(insert(table), [{"project_id": project_id, column: value} for value in after])
 
 
+def _record_status_change(
+    connection: Connection, scope: Scope, project_id: int, *, old: str | None, new: str, now: datetime
+) -> None:
+    """The status history behind the application pipeline's waiting times (a form may set any status)."""
+    if old != new:
+        connection.execute(
+            insert(ProjectStatusChange).values(
+                project_id=project_id, from_status=old, to_status=new, changed_at=now, user_name=scope.user[:200]
+            )
+        )
+
+
 def _project_record(scope: Scope, stored: _StoredProject) -> ProjectRecord:
     head = stored.head
     return ProjectRecord(
@@ -595,6 +608,7 @@ def create_project(engine: Engine, scope: Scope, alliance_id: int, data: Project
             )
             project_id = _new_id(result)
             _write_links(connection, project_id, None, clean)
+            _record_status_change(connection, scope, project_id, old=None, new=clean.status, now=now)
             audit.record(
                 connection,
                 scope,
@@ -632,6 +646,9 @@ def update_project(
             if not _guarded_update(connection, Project, project_id, opened.version, _project_row(clean)):
                 raise _stale_project(connection, project_id, opened)
             _write_links(connection, project_id, stored.values, clean)
+            _record_status_change(
+                connection, scope, project_id, old=stored.values.status, new=clean.status, now=utcnow()
+            )
             audit.record(
                 connection,
                 scope,

@@ -303,18 +303,96 @@ class Observation(Tracked, table=True):
     source: str = ""
 
 
-class Assessment(Tracked, table=True):
-    """The alliance's scored expert statement (Stellungnahme) on a funding application."""
+class AssessmentCriterion(Tracked, table=True):
+    """One criterion of an alliance's assessment catalogue: a weight and a 0–5 scale with written anchors."""
 
-    __table_args__ = (CheckConstraint(f"recommendation IN ({sql_in(Recommendation)})", name="recommendation"),)
+    __tablename__ = "assessment_criterion"
+    __table_args__ = (
+        UniqueConstraint("alliance_id", "code"),
+        CheckConstraint("weight > 0 AND weight <= 100", name="weight"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    alliance_id: int = Field(foreign_key="alliance.id", index=True, ondelete="CASCADE")
+    code: str = Field(max_length=60)  # stable key, e.g. "regionaler_bedarf"
+    name: str = Field(max_length=200)
+    description: str = ""
+    weight: int = 1
+    required: bool = True
+    position: int = 0
+    # The written anchor of each scale point: {"0": "nicht erkennbar", …, "5": "herausragend"}.
+    anchors: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    archived_at: datetime | None = archived_field()
+
+
+class Assessment(Tracked, table=True):
+    """One assessor organisation's independent scoring of a funding application (a project in an early status)."""
+
+    __table_args__ = (UniqueConstraint("project_id", "assessor_member_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     project_id: int = Field(foreign_key="project.id", index=True, ondelete="CASCADE")
+    # The organisation the assessor acts for (None: taken over from the single-statement model of before 0003).
+    # RESTRICT: an organisation that assessed stays (deleting a whole alliance removes its assessments first).
+    assessor_member_id: int | None = Field(default=None, foreign_key="member.id", index=True, ondelete="RESTRICT")
+    assessor_name: str = Field(default="", max_length=200)  # who entered it (account or role title)
     assessed_on: date
-    scores: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    total_score: float
-    recommendation: str = Field(max_length=40)
-    statement: str = ""
+    comment: str = ""
+
+
+class AssessmentScore(SQLModel, table=True):
+    """The score (0–5) an assessment gives one criterion."""
+
+    __tablename__ = "assessment_score"
+    __table_args__ = (CheckConstraint("score BETWEEN 0 AND 5", name="score"),)
+
+    assessment_id: int = Field(foreign_key="assessment.id", primary_key=True, ondelete="CASCADE")
+    criterion_id: int = Field(foreign_key="assessment_criterion.id", primary_key=True, index=True, ondelete="RESTRICT")
+    score: int
+
+
+class Statement(Tracked, table=True):
+    """A version of the alliance's expert statement (fachliche Stellungnahme) on an application.
+
+    A draft is edited (optimistic locking); finalising freezes it for good: text, recommendation and the facts
+    snapshot (key facts, regional need indicators, scores) never change again, and the document is rendered
+    from that snapshot. A later revision is a new row with the next ``number``.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("project_id", "number"),
+        CheckConstraint(
+            f"recommendation IS NULL OR recommendation IN ({sql_in(Recommendation)})", name="recommendation"
+        ),
+        CheckConstraint("finalised_at IS NULL OR recommendation IS NOT NULL", name="final_has_recommendation"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True, ondelete="CASCADE")
+    number: int = 1
+    text: str = ""
+    recommendation: str | None = Field(default=None, max_length=40)
+    weighted_total: float | None = None
+    facts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    finalised_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True), nullable=True)
+    finalised_by: str | None = Field(default=None, max_length=200)
+
+
+class ProjectStatusChange(SQLModel, table=True):
+    """When a project (application) entered a status: the pipeline's waiting times per stage."""
+
+    __tablename__ = "project_status_change"
+    __table_args__ = (
+        CheckConstraint(f"to_status IN ({sql_in(ProjectStatus)})", name="to_status"),
+        Index("ix_project_status_change_project_at", "project_id", "changed_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", ondelete="CASCADE")
+    from_status: str | None = Field(default=None, max_length=20)
+    to_status: str = Field(max_length=20)
+    changed_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(timezone=True), nullable=False)
+    user_name: str = Field(default="", max_length=200)
 
 
 class UserAccount(Tracked, table=True):

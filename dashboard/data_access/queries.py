@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import polars as pl
@@ -25,6 +25,7 @@ from dashboard.data_access.models import (
     ProjectRegion,
     ProjectTopic,
     Region,
+    Statement,
     Target,
     Topic,
 )
@@ -307,41 +308,46 @@ def project_latest_values(engine: Engine, scope: Scope, alliance_id: int, projec
     )
 
 
+ASSESSMENT_SCHEMA: Mapping[str, pl.DataType] = {
+    "number": pl.Int64(),  # null: assessments but no statement yet
+    "is_final": pl.Boolean(),
+    "recommendation": pl.String(),
+    "weighted_total": pl.Float64(),
+    "finalised_on": pl.Date(),
+    "assessments": pl.Int64(),
+}
+
+
 def project_assessment(engine: Engine, scope: Scope, alliance_id: int, project_id: int) -> pl.DataFrame:
-    """The alliance's assessments (Stellungnahmen) of one project, newest first."""
+    """The application's latest statement (Stellungnahme) and how many assessments it has: one row, or none when
+    it was never assessed. Drafts count for speakers and admins only; everyone else sees the latest final one."""
     scope.require_alliance(alliance_id)
-    statement = (
-        select(
-            col(Assessment.assessed_on),
-            col(Assessment.total_score),
-            col(Assessment.recommendation),
-            col(Assessment.statement),
-            col(Assessment.scores),
-        )
-        .join(Project, col(Project.id) == col(Assessment.project_id))
-        .where(
-            col(Assessment.project_id) == project_id,
-            col(Project.alliance_id) == alliance_id,
-            project_rows(scope),
-        )
-        .order_by(col(Assessment.assessed_on).desc())
+    project = select(col(Project.id)).where(
+        col(Project.id) == project_id, col(Project.alliance_id) == alliance_id, project_rows(scope)
     )
+    latest = select(
+        col(Statement.number),
+        col(Statement.finalised_at).is_not(None),
+        col(Statement.recommendation),
+        col(Statement.weighted_total),
+        col(Statement.finalised_at),
+    ).where(col(Statement.project_id).in_(project))
+    if not scope.can_manage_alliance(alliance_id):
+        latest = latest.where(col(Statement.finalised_at).is_not(None))
     with engine.connect() as connection:
-        rows = connection.execute(statement).all()
-    score_type = pl.List(pl.Struct({"criterion": pl.String(), "score": pl.Int64()}))
-    schema = {
-        "assessed_on": pl.Date(),
-        "total_score": pl.Float64(),
-        "recommendation": pl.String(),
-        "statement": pl.String(),
-        "scores": score_type,
-    }
-    # The JSON column holds {criterion: score}; as a list of structs it stays a typed, picklable frame.
-    records = [
-        (on, total, recommendation, text_, [{"criterion": k, "score": int(v)} for k, v in (scores or {}).items()])
-        for on, total, recommendation, text_, scores in rows
-    ]
-    return pl.DataFrame(records, schema=schema, orient="row")
+        row = connection.execute(latest.order_by(col(Statement.number).desc()).limit(1)).first()
+        count = connection.execute(
+            select(func.count()).select_from(Assessment).where(col(Assessment.project_id).in_(project))
+        ).scalar_one()
+    if row is None and not count:
+        return pl.DataFrame(schema=dict(ASSESSMENT_SCHEMA))
+    number, is_final, recommendation, total, finalised_at = row if row is not None else (None,) * 5
+    finalised_on = finalised_at.date() if isinstance(finalised_at, datetime) else None
+    return pl.DataFrame(
+        [(number, is_final, recommendation, total, finalised_on, int(count))],
+        schema=dict(ASSESSMENT_SCHEMA),
+        orient="row",
+    )
 
 
 PORTFOLIO_SCHEMA: Mapping[str, pl.DataType] = {

@@ -100,17 +100,33 @@ def project_detail(project: dict[str, Any], data: ProjectDetailData, language: s
                 },
             )
 
-        st.markdown(f"**{t('projects.detail.assessment', language)}**")
-        if data.assessments.is_empty():
-            st.caption(t("projects.detail.no_assessment", language))
-        for assessment in data.assessments.iter_rows(named=True):
-            st.caption(
-                t(
-                    "projects.detail.assessment_line",
-                    language,
-                    date=formats.day(assessment["assessed_on"], language),
-                    score=formats.number(assessment["total_score"], language, decimals=2),
-                    recommendation=label("recommendation", assessment["recommendation"], language),
-                )
+        _assessment(data.assessments, language)
+
+
+def _assessment(assessment: pl.DataFrame, language: str) -> None:
+    """The latest statement and the number of assessments (scoring itself lives on the applications page)."""
+    st.markdown(f"**{t('projects.detail.assessment', language)}**")
+    if assessment.is_empty():
+        st.caption(t("projects.detail.no_assessment", language))
+        return
+    row = assessment.row(0, named=True)
+    score = formats.number(row["weighted_total"], language, decimals=2)
+    if row["number"] is None:
+        st.caption(t("projects.detail.no_assessment", language))
+    elif row["is_final"]:
+        st.caption(
+            t(
+                "projects.detail.assessment_line",
+                language,
+                number=row["number"],
+                date=formats.day(row["finalised_on"], language),
+                score=score,
+                recommendation=label("recommendation", row["recommendation"] or "", language),
             )
-            st.text(assessment["statement"])
+        )
+    else:
+        st.caption(t("projects.detail.assessment_draft", language, number=row["number"], score=score))
+    st.caption(
+        f"{t('projects.detail.assessment_count', language, count=row['assessments'])} · "
+        f"{t('projects.detail.assessment_where', language)}"
+    )
