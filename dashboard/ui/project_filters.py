@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import plotly.graph_objects as go
 import polars as pl
@@ -18,6 +19,8 @@ from dashboard.ui.url_state import seed_date_from_url, seed_list_from_url, seed_
 LIST_KEYS = ("thema", "status", "partner", "kreis", "fonds")
 DATE_KEYS = ("von", "bis")
 TEXT_KEY = "suche"
+# Funding periods reach back to the ESF 2007–2013 period; Streamlit's default window is only ±10 years.
+EARLIEST, LATEST = date(2000, 1, 1), date(2045, 12, 31)
 SELECTION_GENERATION = "projects_selection_generation"
 
 
@@ -93,8 +96,12 @@ def project_filter_bar(options: FilterOptions, language: str) -> ProjectFilter:
         placeholder=everything,
         format_func=lambda c: label("fund", c, language),
     )
-    second[2].date_input(t("projects.filter.from", language), key="von", format="DD.MM.YYYY")
-    second[3].date_input(t("projects.filter.to", language), key="bis", format="DD.MM.YYYY")
+    second[2].date_input(
+        t("projects.filter.from", language), key="von", format="DD.MM.YYYY", min_value=EARLIEST, max_value=LATEST
+    )
+    second[3].date_input(
+        t("projects.filter.to", language), key="bis", format="DD.MM.YYYY", min_value=EARLIEST, max_value=LATEST
+    )
     second[4].text_input(
         t("projects.filter.search", language), key=TEXT_KEY, placeholder=t("projects.filter.search_hint", language)
     )

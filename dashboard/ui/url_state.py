@@ -17,8 +17,13 @@ _SEEDED = "_url_seeded"
 
 
 def _first_run_for(key: str) -> bool:
+    """Whether the URL should seed the widget: the session's first run, or the widget's state is gone.
+
+    Streamlit drops a widget's state when a run does not draw it (the user was on another page), so coming back
+    (or following a link with parameters) seeds from the URL again instead of falling back to the widget default.
+    """
     seeded: set[str] = st.session_state.setdefault(_SEEDED, set())
-    if key in seeded:
+    if key in seeded and key in st.session_state:
         return False
     seeded.add(key)
     return True

@@ -91,3 +91,15 @@ def test_unknown_url_values_are_ignored(seeded_url: str, app_for: Callable[..., 
     app = open_page(app_for, seeded_url, thema="Gibt es nicht", status="kaputt")
     assert app.multiselect(key="thema").value == []
     assert shown(app) == expected(lambda p: True)
+
+
+def test_coming_back_to_the_page_keeps_the_whole_portfolio(seeded_url: str, app_for: Callable[..., AppTest]) -> None:
+    """Streamlit drops the state of widgets a run does not draw: coming back must not turn the empty date
+    filters into today's date (which emptied the list) but seed them again from the URL."""
+    app = open_page(app_for, seeded_url)
+    app.switch_page("dashboard/pages/region.py").run()
+    assert not app.exception, app.exception
+    app.switch_page(PAGE).run()
+    assert not app.exception, app.exception
+    assert app.date_input(key="von").value is None
+    assert shown(app) == expected(lambda p: True)
