@@ -12,12 +12,16 @@ from sqlalchemy import Engine
 
 from dashboard import loaders
 from dashboard.config import ConfigError, Settings, load_settings
+from dashboard.data_access import applications, db, impact, queries, regional
 from dashboard.data_access import audit_trail as trail
-from dashboard.data_access import db, impact, queries, regional
+from dashboard.data_access import partners as partner_reads
 from dashboard.data_access.project_filter import ProjectFilter, filter_projects
 from dashboard.data_access.scope import Scope
+from dashboard.data_access.writes import NotFound
 from dashboard.domain.fund_use import FundUseView
+from dashboard.domain.partners import network_layout
 from dashboard.domain.targets import TargetTracking
+from dashboard.exporters.statement import render_statement_docx
 from dashboard.loaders import EsfSummary
 
 
@@ -208,3 +212,90 @@ def audit_trail(
 def audit_options(settings: Settings, scope: Scope, alliance_id: int) -> trail.AuditOptions:
     """Users, tables and actions present in the alliance's trail, for the filter widgets."""
     return trail.audit_filter_options(engine(settings), scope, alliance_id)
+
+
+# --- Anträge & Stellungnahmen ------------------------------------------------------------------------------------
+
+# An open application changes while people score it: its detail keeps only briefly (writes here clear all caches).
+APPLICATION_TTL = 10
+
+
+@dataclass(frozen=True)
+class ApplicationPipeline:
+    applications: pl.DataFrame  # one row per application (applications.PIPELINE_SCHEMA), money masked per scope
+    stages: pl.DataFrame  # per pipeline status: count, requested grant of all (masked ones too), median wait
+
+
+@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES)
+def application_pipeline(
+    settings: Settings, scope: Scope, alliance_id: int, flt: applications.ApplicationFilter, today: date
+) -> ApplicationPipeline:
+    """The filtered applications of an alliance and their stages, as this scope may see them, on a day."""
+    e = engine(settings)
+    return ApplicationPipeline(
+        applications=applications.pipeline(e, scope, alliance_id, flt, today=today),
+        stages=applications.pipeline_stages(e, scope, alliance_id, flt, today=today),
+    )
+
+
+@st.cache_data(ttl=APPLICATION_TTL, max_entries=MAX_ENTRIES)
+def application_view(settings: Settings, scope: Scope, project_id: int, today: date) -> applications.ApplicationView:
+    """One application with its scores, statements and allowed next steps, as this scope may see them."""
+    return applications.application(engine(settings), scope, project_id, today=today)
+
+
+@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES)
+def statement_docx(
+    settings: Settings,
+    scope: Scope,
+    project_id: int,
+    *,
+    statement_id: int,
+    version: int,
+    alliance_name: str,
+    language: str,
+    today: date,
+) -> bytes:
+    """A statement version as a Word document, keyed by its version: a finalised one from its frozen facts, a
+    draft (marked ENTWURF) from the application's facts as of ``today``."""
+    e = engine(settings)
+    view = applications.application(e, scope, project_id, today=today)
+    record = next((s for s in view.statements if s.id == statement_id), None)
+    if record is None:
+        raise NotFound(f"statement {statement_id}")
+    facts = record.facts if record.is_final else applications.application_facts(e, scope, project_id, as_of=today)
+    return render_statement_docx(
+        alliance_name=alliance_name,
+        number=record.number,
+        text=record.text,
+        recommendation=record.recommendation,
+        facts=facts,
+        finalised_at=record.finalised_at,
+        finalised_by=record.finalised_by,
+        language=language,
+    )
+
+
+# --- Partner -----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartnerData:
+    overview: pl.DataFrame  # partners.partner_overview up to the day, money masked per scope
+    network: pl.DataFrame  # who works with whom: member_a, member_b, projects
+    layout: pl.DataFrame  # member_id, x, y: the network's fixed layout
+
+
+@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES)
+def partner_data(settings: Settings, scope: Scope, alliance_id: int, today: date) -> PartnerData:
+    """Every partner's contributions, the collaboration network and its layout, as this scope may see them."""
+    e = engine(settings)
+    overview = partner_reads.partner_overview(e, scope, alliance_id, as_of=today)
+    network = partner_reads.partner_network(e, scope, alliance_id)
+    return PartnerData(overview, network, network_layout(overview["member_id"].to_list(), network))
+
+
+@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES)
+def partner_detail(settings: Settings, scope: Scope, member_id: int) -> partner_reads.PartnerView:
+    """One partner's projects and assessments, as this scope may see them."""
+    return partner_reads.partner_detail(engine(settings), scope, member_id)

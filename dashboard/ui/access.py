@@ -31,9 +31,13 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("uebersicht", "overview.py", "nav.section.cockpit", "nav.overview", ":material/dashboard:", EVERYONE),
     PageSpec("projekte", "projects.py", "nav.section.cockpit", "nav.projects", ":material/work:", EVERYONE),
+    PageSpec(
+        "antraege", "applications.py", "nav.section.cockpit", "applications.nav", ":material/rate_review:", EVERYONE
+    ),
     PageSpec("mittelverwendung", "funds.py", "nav.section.cockpit", "nav.funds", ":material/euro:", READERS_OF_MONEY),
     PageSpec("ziele", "targets.py", "nav.section.cockpit", "nav.targets", ":material/flag:", EVERYONE),
     PageSpec("region", "region.py", "nav.section.cockpit", "nav.region", ":material/map:", EVERYONE),
+    PageSpec("partner", "partners.py", "nav.section.cockpit", "partners.nav", ":material/hub:", EVERYONE),
     PageSpec(
         "buendnisvergleich",
         "compare.py",

@@ -25,9 +25,11 @@ PASSWORD = "richtig-und-lang-genug"
 EVERY_PAGE = [
     "Übersicht",
     "Projekte",
+    "Anträge & Stellungnahmen",
     "Mittelverwendung",
     "Ziele & Wirkung",
     "Region",
+    "Partner",
     "Bündnisvergleich",
     "Daten pflegen",
     "Daten importieren",
@@ -36,8 +38,25 @@ EVERY_PAGE = [
 MENUS = {
     "admin": EVERY_PAGE,
     "speaker": EVERY_PAGE,
-    "member": ["Übersicht", "Projekte", "Ziele & Wirkung", "Region", "Daten pflegen"],
-    "liaison": ["Übersicht", "Projekte", "Mittelverwendung", "Ziele & Wirkung", "Region", "Bündnisvergleich"],
+    "member": [
+        "Übersicht",
+        "Projekte",
+        "Anträge & Stellungnahmen",
+        "Ziele & Wirkung",
+        "Region",
+        "Partner",
+        "Daten pflegen",
+    ],
+    "liaison": [
+        "Übersicht",
+        "Projekte",
+        "Anträge & Stellungnahmen",
+        "Mittelverwendung",
+        "Ziele & Wirkung",
+        "Region",
+        "Partner",
+        "Bündnisvergleich",
+    ],
 }
 
 

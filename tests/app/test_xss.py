@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +27,9 @@ from streamlit.testing.v1.element_tree import (
     Widget,
 )
 
-from dashboard.data_access import audit, migrations
+from dashboard.data_access import applications, audit, migrations
 from dashboard.data_access.db import make_engine
-from dashboard.data_access.scope import Scope
+from dashboard.data_access.scope import SYSTEM_SCOPE, Scope
 from dashboard.data_access.vocabulary import AuditAction, Role
 from dashboard.ui.text import plain
 from seeds.loader import seed_demo
@@ -56,7 +57,11 @@ class Hostile:
 
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory: pytest.TempPathFactory) -> Hostile:
-    url = f"sqlite:///{tmp_path_factory.mktemp('xss') / 'cockpit.sqlite3'}"
+    return hostile_database(tmp_path_factory.mktemp("xss"))
+
+
+def hostile_database(directory: Path) -> Hostile:
+    url = f"sqlite:///{directory / 'cockpit.sqlite3'}"
     engine = make_engine(url)
     migrations.upgrade(engine)
     seed_demo(engine)
@@ -258,3 +263,82 @@ def test_the_audit_trail_shows_the_hostile_change_as_text(
     assert any(plain(HOSTILE_USER) in body for body in shown.markdown)  # the detail's heading names the user
     for hostile_text in (HOSTILE_TITLE, HOSTILE_USER):
         assert shown.as_text(hostile_text), f"{hostile_text} is not shown in the Änderungsprotokoll as {role}"
+
+
+# --- Anträge & Stellungnahmen: the hostile project as an application --------------------------------------------
+
+APPLICATIONS = "dashboard/pages/applications.py"
+HOSTILE_CRITERION = "<i onclick=alert(5)>Bedarf</i>"
+HOSTILE_COMMENT = "<iframe src=javascript:alert(6)>"
+
+
+@pytest.fixture(scope="module")
+def hostile_application(tmp_path_factory: pytest.TempPathFactory) -> Hostile:
+    """The hostile database with the hostile project submitted (beantragt), a criterion with a hostile name and an
+    assessment with a hostile comment."""
+    found = hostile_database(tmp_path_factory.mktemp("xss-applications"))
+    engine = make_engine(found.url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE project SET status = 'beantragt' WHERE id = :p"), {"p": found.project_id})
+        alliance_id = connection.execute(
+            text("SELECT alliance_id FROM project WHERE id = :p"), {"p": found.project_id}
+        ).scalar_one()
+        connection.execute(
+            text(
+                "UPDATE assessment_criterion SET name = :n WHERE id = "
+                "(SELECT MIN(id) FROM assessment_criterion WHERE alliance_id = :a)"
+            ),
+            {"n": HOSTILE_CRITERION, "a": alliance_id},
+        )
+    view = applications.application(engine, SYSTEM_SCOPE, found.project_id, today=date(2026, 1, 15))
+    assessor = view.can_score_as[0][0]
+    applications.record_assessment(
+        engine,
+        SYSTEM_SCOPE,
+        found.project_id,
+        applications.AssessmentInput(
+            assessor_member_id=assessor, scores={c.id: 3 for c in view.criteria}, comment=HOSTILE_COMMENT
+        ),
+        opened_version=None,
+    )
+    engine.dispose()
+    return found
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_application_page_shows_the_hostile_application_as_text(
+    hostile_application: Hostile, app_for: Callable[..., AppTest], role: str
+) -> None:
+    who: dict[str, Any] = {"role": role}
+    if role == "member":
+        who["member_id"] = hostile_application.lead_id
+    app = app_for(hostile_application.url, antrag=str(hostile_application.project_id), **who).run()
+    app.switch_page(APPLICATIONS).run()
+    shown = assert_no_markup(app, f"applications as {role}")
+    table = next(frame for frame in app.dataframe if frame.key and frame.key.startswith("antraege_table"))
+    assert HOSTILE_TITLE in table.value["Titel"].to_list()
+    assert plain(HOSTILE_TITLE) in [heading.value for heading in app.subheader]
+    for section in ("Stellungnahme", "Entscheidung", "Bewertung"):
+        app.session_state["antrag_bereich"] = section
+        app.run()
+        shown.add(assert_no_markup(app, f"applications › {section} as {role}"))
+    if role in ("admin", "speaker"):
+        app.session_state["antrag_bereich"] = "Stellungnahme"
+        app.run()
+        # A draft (the seed finalised a statement on this project before its title turned hostile), regenerated
+        # from the current facts.
+        for action in ("Entwurf erzeugen", "Neue Fassung"):
+            found = [button for button in app.button if button.label == action]
+            if found:
+                found[0].click().run()
+                break
+        next(button for button in app.button if button.label == "Text neu erzeugen").click().run()
+        shown.add(assert_no_markup(app, f"applications with a draft as {role}"))
+        assert HOSTILE_TITLE in app.text_area(key="sn_text").value
+    for body in shown.markdown:
+        for hostile_text in (HOSTILE_CRITERION, HOSTILE_COMMENT):
+            assert hostile_text not in body, f"applications as {role}: {body[:200]}"
+    assert shown.as_text(HOSTILE_MEMBER)
+    if role in ("admin", "speaker"):
+        assert shown.as_text(HOSTILE_CRITERION)  # the scoring form's label and the score table
+        assert shown.as_text(HOSTILE_COMMENT)  # the assessor table

@@ -24,7 +24,8 @@ def _sidebar(page):  # type: ignore[no-untyped-def]
 
 
 def _role(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    _sidebar(page).get_by_text(name, exact=True).click()
+    # The demo role picker is a radio group; "Partner" is also a menu entry, so look only inside the group.
+    _sidebar(page).locator("[data-testid='stRadioGroup']").get_by_text(name, exact=True).click()
     page.wait_for_timeout(1500)
 
 

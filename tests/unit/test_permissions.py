@@ -19,11 +19,12 @@ import polars as pl
 import pytest
 from sqlalchemy import Engine, text
 
-from dashboard.data_access import editing, impact, queries, regional
+from dashboard.data_access import applications, editing, impact, partners, queries, regional
 from dashboard.data_access.bulk_import import BulkPlan, plan_bulk
 from dashboard.data_access.bulk_schema import BULK_COLUMNS, LINE, BulkKind
 from dashboard.data_access.project_filter import ProjectFilter
 from dashboard.data_access.scope import DEMO_SCOPE, PermissionDenied, Role, Scope
+from dashboard.data_access.writes import NotFound
 from dashboard.i18n import formats
 
 SON = "suedostniedersachsen"
@@ -147,13 +148,65 @@ READS: dict[str, Read] = {
     "regional.regional_series": lambda e, s, d: regional.regional_series(e, s, d.alliance_id, d.indicator_id),
     "regional.money_by_region": lambda e, s, d: regional.money_by_region(e, s, d.alliance_id, AS_OF),
 }
+
+
+def _found(read: Callable[[], Any]) -> list[Any]:
+    """One application's view as a one-item list; nothing when it is out of the scope's reach (NotFound)."""
+    try:
+        return [read()]
+    except NotFound:
+        return []
+
+
+# Applications and statements (issue 7): the pipeline, the catalogue, one application and its facts snapshot.
+READS |= {
+    "applications.pipeline": lambda e, s, d: applications.pipeline(
+        e, s, d.alliance_id, applications.ApplicationFilter(), today=AS_OF
+    ),
+    "applications.pipeline_stages": lambda e, s, d: applications.pipeline_stages(
+        e, s, d.alliance_id, applications.ApplicationFilter(), today=AS_OF
+    ).filter(pl.col("applications") > 0),
+    "applications.criteria": lambda e, s, d: applications.criteria(e, s, d.alliance_id),
+    "applications.application": lambda e, s, d: _found(
+        lambda: applications.application(e, s, d.assessed_project_id, today=AS_OF)
+    ),
+    "applications.application_facts": lambda e, s, d: _found(
+        lambda: applications.application_facts(e, s, d.assessed_project_id, as_of=AS_OF)
+    ),
+}
+# The write services of applications.py (their permissions are tested in test_applications.py).
+APPLICATION_WRITES = {
+    f"applications.{name}"
+    for name in (
+        "archive_criterion",
+        "change_status",
+        "draft_statement",
+        "finalise_statement",
+        "new_statement_version",
+        "record_assessment",
+        "restore_criterion",
+        "save_criterion",
+        "save_statement",
+    )
+}
+# The Partner page (issue 7): contributions per organisation, the network, one partner's projects and assessments.
+READS |= {
+    "partners.partner_overview": lambda e, s, d: partners.partner_overview(e, s, d.alliance_id, as_of=AS_OF),
+    "partners.partner_network": lambda e, s, d: partners.partner_network(e, s, d.alliance_id),
+    "partners.partner_detail": lambda e, s, d: partners.partner_detail(e, s, d.own_member_id).projects,
+    "partners.partner_detail[foreign lead]": lambda e, s, d: (
+        partners.partner_detail(
+            e, s, int(_one(e, "SELECT lead_member_id FROM project WHERE id = :p", p=d.foreign_project_id)[0])
+        ).projects
+    ),
+}
 # Reads that need no scope: shared reference data every signed-in user may see.
 UNSCOPED = {"impact.esf_indicators", "regional.split_money", "queries.read_frame"}
 
 
 def _public_reads() -> set[str]:
     found = set()
-    for module in (queries, impact, regional):
+    for module in (queries, impact, regional, applications, partners):
         for name, function in inspect.getmembers(module, inspect.isfunction):
             if function.__module__ != module.__name__ or name.startswith("_"):
                 continue
@@ -164,7 +217,7 @@ def _public_reads() -> set[str]:
 
 
 def test_every_query_is_in_the_matrix() -> None:
-    covered = {name.split("[")[0] for name in READS} | UNSCOPED
+    covered = {name.split("[")[0] for name in READS} | UNSCOPED | APPLICATION_WRITES
     assert _public_reads() - covered == set()
 
 
@@ -200,7 +253,8 @@ def test_alliance_roles_read_their_alliance(seeded_engine: Engine, demo: Demo, w
 
 
 def _money_columns(frame: pl.DataFrame) -> list[str]:
-    return [name for name in frame.columns if name.endswith("_cents") or name in ("amount", "committed", "disbursed")]
+    named = ("amount", "committed", "disbursed", "total_cost", "requested_grant")
+    return [name for name in frame.columns if name.endswith("_cents") or name in named]
 
 
 def _project_key(frame: pl.DataFrame, read: str) -> str | None:
@@ -422,3 +476,14 @@ def test_speakers_and_liaisons_still_open_another_partners_project_with_its_mone
         record = editing.open_project(seeded_engine, scopes(demo)[who], demo.foreign_project_id)
         assert record.money_visible and record.values.total_cost is not None, who
     assert _foreign_money_texts(seeded_engine, demo)  # the check above compares against real amounts
+
+
+def test_a_member_sees_partner_money_only_for_its_own_organisation(seeded_engine: Engine, demo: Demo) -> None:
+    member, liaison = scopes(demo)["member"], scopes(demo)["liaison"]
+    mine = partners.partner_overview(seeded_engine, member, demo.alliance_id)
+    own = mine.filter(pl.col("member_id") == demo.own_member_id)
+    others = mine.filter(pl.col("member_id") != demo.own_member_id)
+    assert own["money_visible"].to_list() == [True] and own["approved_led_cents"].is_not_null().all()
+    assert not others["money_visible"].any()
+    assert others.select(pl.col("approved_led_cents", "cofinancing_cents").is_null().all()).row(0) == (True, True)
+    assert partners.partner_overview(seeded_engine, liaison, demo.alliance_id)["approved_led_cents"].is_not_null().all()
