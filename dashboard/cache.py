@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -9,10 +11,11 @@ from typing import Any
 import polars as pl
 import streamlit as st
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from dashboard import loaders
 from dashboard.config import ConfigError, Settings, load_settings
-from dashboard.data_access import applications, db, impact, queries, regional
+from dashboard.data_access import applications, audit, db, impact, queries, regional
 from dashboard.data_access import audit_trail as trail
 from dashboard.data_access import partners as partner_reads
 from dashboard.data_access.project_filter import ProjectFilter, filter_projects
@@ -36,11 +39,59 @@ def _bounds() -> tuple[int, int]:
 
 TTL, MAX_ENTRIES = _bounds()
 
+# How long one server trusts the change counter it last read: a change saved on another server behind the same
+# database shows up here within about this time (plus the reader's next interaction), not after the whole TTL.
+GENERATION_CHECK_SECONDS = 1.0
+_generations: dict[str, tuple[float, int]] = {}  # per database URL: when read, value (one entry per database)
+_generations_lock = threading.Lock()
+# The pools engine() made, by URL. data_generation runs while Streamlit hashes a Settings argument, and calling the
+# cached engine() from there would hash that same Settings again, which Streamlit's cycle guard turns into a
+# placeholder: every database would share one key. So the hash function looks pools up here instead.
+# Bounded like engine()'s own cache, so a pool the cache dropped is not kept alive here.
+POOLS = 4
+_pools: dict[str, Engine] = {}
 
-@st.cache_resource(max_entries=4)
+
+def data_generation(settings: Settings) -> int:
+    """The database's change counter (the newest audit entry; every write records one in its transaction).
+
+    Every cached loader below keys on it through the hash of ``settings``: a change committed by any app server –
+    several servers behind a proxy share one PostgreSQL – makes the next read on every server miss its cache,
+    while unchanged data keeps hitting it. Read at most once per ``GENERATION_CHECK_SECONDS`` per process.
+    """
+    now = time.monotonic()
+    with _generations_lock:
+        seen = _generations.get(settings.database_url)
+    if seen is not None and now - seen[0] < GENERATION_CHECK_SECONDS:
+        return seen[1]
+    try:
+        value = audit.latest_change(_pools[settings.database_url]) if settings.database_url in _pools else -1
+    except SQLAlchemyError:
+        value = -1  # no schema yet or the database is away: app.py reports that; keys still work
+    with _generations_lock:
+        _generations[settings.database_url] = (now, value)
+        while len(_generations) > POOLS:
+            del _generations[next(iter(_generations))]
+    return value
+
+
+def _settings_key(settings: Settings) -> str:
+    # A string, not a tuple holding the Settings: Streamlit would hash that Settings again (and recurse).
+    return f"{settings!r}#{data_generation(settings)}"
+
+
+def _cached(*, ttl: int = TTL) -> Any:
+    """st.cache_data bounded by TTL and MAX_ENTRIES, keyed with the database's change counter."""
+    return st.cache_data(ttl=ttl, max_entries=MAX_ENTRIES, hash_funcs={Settings: _settings_key})
+
+
+@st.cache_resource(max_entries=POOLS)
 def engine(settings: Settings) -> Engine:
     """One checked connection pool per database for the whole server process."""
-    return db.engine_for(settings)
+    pool = _pools[settings.database_url] = db.engine_for(settings)
+    while len(_pools) > POOLS:
+        del _pools[next(iter(_pools))]  # dicts keep insertion order: the oldest goes
+    return pool
 
 
 def schema_ready(settings: Settings) -> bool:
@@ -48,7 +99,7 @@ def schema_ready(settings: Settings) -> bool:
     return db.has_schema(engine(settings))
 
 
-@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES)
+@_cached()
 def _alliances(settings: Settings, scope: Scope) -> pl.DataFrame:
     return queries.alliances(engine(settings), scope)
 
@@ -72,7 +123,7 @@ class OverviewData:
     topics: pl.DataFrame
 
 
-@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES)
+@_cached()
 def overview_data(settings: Settings, scope: Scope, alliance_id: int) -> OverviewData:
     e = engine(settings)
     return OverviewData(
@@ -94,18 +145,18 @@ class ProjectDetailData:
     assessments: pl.DataFrame
 
 
-@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES)
+@_cached()
 def project_portfolio(settings: Settings, scope: Scope, alliance_id: int) -> pl.DataFrame:
     return queries.project_portfolio(engine(settings), scope, alliance_id)
 
 
-@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES)
+@_cached()
 def projects(settings: Settings, scope: Scope, alliance_id: int, flt: ProjectFilter) -> pl.DataFrame:
     """The filtered projects, keyed by alliance, scope and filter; built from the cached portfolio."""
     return filter_projects(project_portfolio(settings, scope, alliance_id), flt)
 
 
-@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES)
+@_cached()
 def project_detail(settings: Settings, scope: Scope, alliance_id: int, project_id: int) -> ProjectDetailData:
     e = engine(settings)
     return ProjectDetailData(
@@ -116,12 +167,12 @@ def project_detail(settings: Settings, scope: Scope, alliance_id: int, project_i
     )
 
 
-@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES)
+@_cached()
 def alliance_funds(settings: Settings, scope: Scope, alliance_id: int) -> list[str]:
     return queries.alliance_funds(engine(settings), scope, alliance_id)
 
 
-@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES)
+@_cached()
 def fund_use_view(
     settings: Settings, scope: Scope, alliance: dict[str, Any], as_of: date, funds: tuple[str, ...]
 ) -> FundUseView:
@@ -129,19 +180,19 @@ def fund_use_view(
     return loaders.fund_use_view(engine(settings), scope, alliance, as_of, funds=funds, rules=settings.fund_rules)
 
 
-@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES)
+@_cached()
 def alliance_comparison(settings: Settings, scope: Scope, as_of: date) -> pl.DataFrame:
     """Every readable alliance side by side on a Stichtag."""
     return loaders.alliance_comparison(engine(settings), scope, as_of, settings.fund_rules)
 
 
-@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES)
+@_cached()
 def target_tracking(settings: Settings, scope: Scope, alliance_id: int, as_of: date) -> TargetTracking:
     """Every target of the alliance assessed on a Stichtag (targets page and overview share it)."""
     return loaders.target_tracking(engine(settings), scope, alliance_id, as_of, settings.impact_rules)
 
 
-@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES)
+@_cached()
 def esf_summary(settings: Settings, scope: Scope, alliance_id: int, as_of: date, for_others: bool) -> EsfSummary:
     """ESF+ totals as this scope may see them; ``for_others`` suppresses small counts for presentation."""
     return loaders.esf_summary(
@@ -149,14 +200,14 @@ def esf_summary(settings: Settings, scope: Scope, alliance_id: int, as_of: date,
     )
 
 
-@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES)
+@_cached()
 def target_drilldown_frames(settings: Settings, scope: Scope, alliance_id: int) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Project titles and project Kreise of the alliance, for the drill-down from a target."""
     e = engine(settings)
     return impact.project_list(e, scope, alliance_id), impact.project_regions(e, scope, alliance_id)
 
 
-@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES)
+@_cached()
 def _regional_indicators(settings: Settings, scope: Scope, alliance_id: int) -> pl.DataFrame:
     return regional.regional_indicators(engine(settings), scope, alliance_id)
 
@@ -169,19 +220,19 @@ def regional_indicators(settings: Settings, scope: Scope, alliance_id: int) -> p
     return frame
 
 
-@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES)
+@_cached()
 def regional_series(
     settings: Settings, scope: Scope, alliance_id: int, indicator_id: int, dimensions: str
 ) -> pl.DataFrame:
     return regional.regional_series(engine(settings), scope, alliance_id, indicator_id, dimensions)
 
 
-@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES)
+@_cached()
 def money_by_region(settings: Settings, scope: Scope, alliance_id: int, as_of: date) -> pl.DataFrame:
     return regional.money_by_region(engine(settings), scope, alliance_id, as_of)
 
 
-@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES)
+@_cached()
 def alliance_regions(settings: Settings, scope: Scope, alliance_id: int) -> pl.DataFrame:
     return queries.alliance_regions(engine(settings), scope, alliance_id)
 
@@ -196,7 +247,7 @@ class AuditTrail:
     total: int  # how many match in all
 
 
-@st.cache_data(ttl=AUDIT_TTL, max_entries=MAX_ENTRIES)
+@_cached(ttl=AUDIT_TTL)
 def audit_trail(
     settings: Settings, scope: Scope, alliance_id: int, flt: trail.AuditFilter, language: str
 ) -> AuditTrail:
@@ -208,7 +259,7 @@ def audit_trail(
     )
 
 
-@st.cache_data(ttl=AUDIT_TTL, max_entries=MAX_ENTRIES)
+@_cached(ttl=AUDIT_TTL)
 def audit_options(settings: Settings, scope: Scope, alliance_id: int) -> trail.AuditOptions:
     """Users, tables and actions present in the alliance's trail, for the filter widgets."""
     return trail.audit_filter_options(engine(settings), scope, alliance_id)
@@ -226,7 +277,7 @@ class ApplicationPipeline:
     stages: pl.DataFrame  # per pipeline status: count, requested grant of all (masked ones too), median wait
 
 
-@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES)
+@_cached()
 def application_pipeline(
     settings: Settings, scope: Scope, alliance_id: int, flt: applications.ApplicationFilter, today: date
 ) -> ApplicationPipeline:
@@ -238,13 +289,13 @@ def application_pipeline(
     )
 
 
-@st.cache_data(ttl=APPLICATION_TTL, max_entries=MAX_ENTRIES)
+@_cached(ttl=APPLICATION_TTL)
 def application_view(settings: Settings, scope: Scope, project_id: int, today: date) -> applications.ApplicationView:
     """One application with its scores, statements and allowed next steps, as this scope may see them."""
     return applications.application(engine(settings), scope, project_id, today=today)
 
 
-@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES)
+@_cached()
 def statement_docx(
     settings: Settings,
     scope: Scope,
@@ -286,7 +337,7 @@ class PartnerData:
     layout: pl.DataFrame  # member_id, x, y: the network's fixed layout
 
 
-@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES)
+@_cached()
 def partner_data(settings: Settings, scope: Scope, alliance_id: int, today: date) -> PartnerData:
     """Every partner's contributions, the collaboration network and its layout, as this scope may see them."""
     e = engine(settings)
@@ -295,7 +346,7 @@ def partner_data(settings: Settings, scope: Scope, alliance_id: int, today: date
     return PartnerData(overview, network, network_layout(overview["member_id"].to_list(), network))
 
 
-@st.cache_data(ttl=TTL, max_entries=MAX_ENTRIES)
+@_cached()
 def partner_detail(settings: Settings, scope: Scope, member_id: int) -> partner_reads.PartnerView:
     """One partner's projects and assessments, as this scope may see them."""
     return partner_reads.partner_detail(engine(settings), scope, member_id)

@@ -10,8 +10,9 @@ from enum import Enum
 from typing import Any, cast
 
 import polars as pl
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, Engine, func, insert, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from dashboard.data_access.models import AuditEntry, utcnow
 from dashboard.data_access.scope import Scope
@@ -159,3 +160,11 @@ def record_frame(connection: Connection, rows: pl.DataFrame) -> None:
         rows = rows.with_columns(pl.col("at").dt.strftime(SQLITE_DATETIME))
     marks = ", ".join(["?" if connection.dialect.paramstyle == "qmark" else "%s"] * rows.width)
     connection.exec_driver_sql(f"INSERT INTO audit_entry ({columns}) VALUES ({marks})", rows.rows())  # noqa: S608
+
+
+def latest_change(engine: Engine) -> int:
+    """The newest audit entry's id (0 without any): every write records one in its own transaction, so this number
+    changes with every committed change on any app server. Cached loaders key on it (see cache.py). It tells a
+    reader nothing but that something changed, so it needs no scope."""
+    with engine.connect() as connection:
+        return int(connection.execute(select(func.max(col(AuditEntry.id)))).scalar() or 0)

@@ -615,3 +615,26 @@ def test_switching_the_alliance_moves_the_pickers_without_a_notice(
     assert picker.value != portal["id"] and picker.index == 0 and picker.value is not None
     app.run()
     assert not app.main.warning and app.selectbox(key="mf_project").index == 0
+
+
+def test_a_change_saved_by_another_app_server_reaches_cached_pages(
+    fresh_url: str, engine: Engine, app_for: Callable[..., AppTest], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Several servers share one database but not their caches: the change counter in every cache key (the
+    newest audit entry) makes this server's cached project list miss once another server has saved."""
+    import dashboard.cache
+
+    monkeypatch.setattr(dashboard.cache, "GENERATION_CHECK_SECONDS", 0.0)
+    app = app_for(fresh_url, role="speaker").run()
+    app.switch_page(PROJECTS_PAGE).run()
+    assert PORTAL in app.dataframe[0].value["Titel"].to_list()
+
+    # "The other server": the write service alone, which clears no cache of this process.
+    opened = editing.open_project(engine, SYSTEM_SCOPE, project(engine, PORTAL)["id"])
+    editing.update_project(
+        engine, SYSTEM_SCOPE, opened.id, replace(opened.values, title=f"{PORTAL} (neu)"), opened=opened
+    )
+    app.run()
+    titles = app.dataframe[0].value["Titel"].to_list()
+    assert f"{PORTAL} (neu)" in titles
+    assert PORTAL not in titles
