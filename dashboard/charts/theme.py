@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import plotly.graph_objects as go
+import plotly.io as pio
 
 # Okabe-Ito, the same palette as .streamlit/config.toml.
 BLUE, ORANGE, GREEN, PINK, SKY, VERMILION, YELLOW, BLACK = (
@@ -18,6 +19,20 @@ BLUE, ORANGE, GREEN, PINK, SKY, VERMILION, YELLOW, BLACK = (
 GREY = "#8C8C8C"
 # d3 separators: decimal mark, then thousands separator.
 SEPARATORS = {"de": ",.", "en": ".,"}
+# Plotly's "plotly_white" cut to what cartesian bar, funnel and scatter charts use: naming the full template makes
+# Plotly copy and validate its defaults for every trace type and subplot kind (~35 ms a figure on two cores, the
+# largest part of a page's own time on the large instance) and sends them along (~6 KB a figure). This slim copy
+# renders these charts the same, is built once, and costs ~3 ms and ~2 KB a figure. A chart of another trace type
+# (heatmap, choropleth, polar …) gets plotly_white's layout but not its trace defaults: add them here.
+_WHITE = pio.templates["plotly_white"]
+TEMPLATE = go.layout.Template(
+    layout={
+        name: value
+        for name, value in _WHITE.layout.to_plotly_json().items()
+        if name not in {"polar", "ternary", "scene", "geo"}
+    },
+    data={"bar": _WHITE.data.bar, "scatter": _WHITE.data.scatter},
+)
 
 
 def styled(figure: go.Figure, language: str, *, height: int = 360) -> go.Figure:
@@ -27,6 +42,6 @@ def styled(figure: go.Figure, language: str, *, height: int = 360) -> go.Figure:
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
         hovermode="x unified",
-        template="plotly_white",
+        template=TEMPLATE,
     )
     return figure

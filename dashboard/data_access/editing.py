@@ -24,7 +24,19 @@ from decimal import Decimal
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, CursorResult, Engine, delete, exists, insert, literal, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    CursorResult,
+    Engine,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, col
 
@@ -305,13 +317,14 @@ def project_indicators(connection: Connection) -> pl.DataFrame:
     """Indicators projects report (ESF+ common and the alliances' own): those without regional statistics.
 
     ``project_id IS NULL`` is written plainly here so both databases use the partial unique index of regional
-    values, whose leading column is the indicator.
+    values, whose leading column is the indicator. SQLite's statistics cannot tell that NULL is most rows of
+    ``ix_observation_project`` and pick that index instead, scanning every regional value per indicator (3.6 s on
+    the large instance); ``likely()`` marks the term as matching most rows, so it takes the partial index (0.1 ms).
     """
-    regional = exists(
-        select(literal(1)).where(
-            col(Observation.indicator_id) == col(Indicator.id), col(Observation.project_id).is_(None)
-        )
-    )
+    regional_value: ColumnElement[bool] = col(Observation.project_id).is_(None)
+    if connection.dialect.name == "sqlite":
+        regional_value = func.likely(regional_value)
+    regional = exists(select(literal(1)).where(col(Observation.indicator_id) == col(Indicator.id), regional_value))
     statement = (
         select(col(Indicator.id), col(Indicator.code), col(Indicator.name), col(Indicator.unit))
         .where(~regional)

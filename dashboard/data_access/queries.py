@@ -538,7 +538,12 @@ def project_money(
         for alliance_id in alliance_ids:
             scope.require_alliance(alliance_id)
     entry_day = col(FinancialEntry.entry_date)
-    limits = [(col(Project.alliance_id) == alliance, day) for alliance, day in (counting_until or {}).items()]
+    # Only alliances whose counting day lies before as_of need a CASE branch: for the others "booked by as_of"
+    # already implies "paid by the counting day". A branch per alliance would be tried for every entry (50 × 500,000
+    # on the large instance; a fifth of the comparison query on PostgreSQL).
+    limits = [
+        (col(Project.alliance_id) == alliance, day) for alliance, day in (counting_until or {}).items() if day < as_of
+    ]
     counted_until = case(*limits, else_=as_of) if limits else literal(as_of)
     booked = entry_day <= as_of
     is_disbursement = col(FinancialEntry.kind) == EntryKind.DISBURSEMENT.value
