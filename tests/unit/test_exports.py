@@ -108,7 +108,7 @@ def test_cli_exports_the_filtered_list(seeded_url: str, tmp_path: Path, fmt: str
         env=env, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert "4 Projekte" in result.stdout
+    assert "5 Projekte" in result.stdout
     if fmt == "csv":
         rows = list(csv.DictReader(io.StringIO(out.read_bytes().decode("utf-8-sig")), delimiter=";"))
         titles = {row["Titel"] for row in rows}
@@ -120,6 +120,7 @@ def test_cli_exports_the_filtered_list(seeded_url: str, tmp_path: Path, fmt: str
     assert titles == {
         "Digitalisierungslabor an der TU Clausthal",
         "Fachkräfteportal Harz-Region",
+        "Rückkehrbörse Harz",  # an open application (bewertet) is a project in the list too
         "Stille Reserve – verborgene Fachkräftepotentiale erschließen",
         "Welcome Center der Region für ausländische Fachkräfte",
     }
