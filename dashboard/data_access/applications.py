@@ -34,18 +34,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Engine, case, func, insert, literal, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Engine, case, func, insert, literal, select
 from sqlmodel import col
 
 from dashboard.data_access import audit
-from dashboard.data_access.editing import GENERAL_FIELD
 from dashboard.data_access.models import (
     Alliance,
     Assessment,
@@ -69,6 +67,17 @@ from dashboard.data_access.money import CENT, cents
 from dashboard.data_access.queries import project_rows, regional_rows
 from dashboard.data_access.scope import PermissionDenied, Scope
 from dashboard.data_access.vocabulary import AuditAction, EntryKind, ProjectStatus, Recommendation, Role
+from dashboard.data_access.write_support import (
+    GENERAL_FIELD,
+    as_int,
+    created_stamp,
+    field_changes,
+    guarded_update,
+    new_id,
+    rows_frame,
+    sees_project_money,
+    write_transaction,
+)
 from dashboard.data_access.writes import Change, FieldError, NotFound, StaleEdit, ValidationFailed
 from dashboard.domain import assessment as rules
 
@@ -252,33 +261,12 @@ HISTORY_SCHEMA: dict[str, pl.DataType] = {
 # --- small helpers -----------------------------------------------------------------------------------------------
 
 
-def _frame(connection: Connection, statement: Any, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
-    rows = connection.execute(statement).all()
-    return pl.DataFrame([tuple(row) for row in rows], schema=dict(schema), orient="row")
-
-
-def _key(value: Any) -> int:
-    """A key read from the database (typed optional by the models, never null where it is read)."""
-    return int(value)
-
-
 def _money(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value)).quantize(CENT)
 
 
 def _money_column(cents_column: str) -> pl.Expr:
     return (pl.col(cents_column).cast(MONEY) / 100).cast(MONEY)
-
-
-def _stamp(now: datetime) -> dict[str, Any]:
-    return {"version": 1, "created_at": now, "updated_at": now}
-
-
-def _new_id(result: Any) -> int:
-    key = result.inserted_primary_key
-    if key is None:
-        raise RuntimeError("the database returned no key for the new row")
-    return int(key[0])
 
 
 def _fail(field_name: str, key: str, **params: Any) -> ValidationFailed:
@@ -312,14 +300,6 @@ def _as_datetime(value: Any) -> datetime | None:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _integrity(exc: IntegrityError) -> ValidationFailed:
-    """A constraint fired although the checks passed: someone else wrote in between; nothing was stored."""
-    message = str(exc.orig)
-    if getattr(exc.orig, "sqlstate", None) == "23503" or "FOREIGN KEY constraint failed" in message:
-        return _fail(GENERAL_FIELD, "reference_missing")
-    return _fail(GENERAL_FIELD, "write_conflict")
 
 
 # --- the application as stored -----------------------------------------------------------------------------------
@@ -400,7 +380,7 @@ def _load_app(connection: Connection, project_id: int) -> _App | None:
         .order_by(col(Region.ags))
     ).all()
     return _App(
-        id=_key(row[0]),
+        id=as_int(row[0]),
         alliance_id=int(row[1]),
         title=row[2],
         description=row[3] or "",
@@ -416,7 +396,7 @@ def _load_app(connection: Connection, project_id: int) -> _App | None:
         end_date=row[13],
         created_at=_as_datetime(row[14]),
         archived=row[15] is not None,
-        partners=tuple((_key(member_id), name) for member_id, name in partners),
+        partners=tuple((as_int(member_id), name) for member_id, name in partners),
         topics=tuple(topics),
         regions=tuple((ags, name) for ags, name in regions),
     )
@@ -427,15 +407,6 @@ def _readable_app(connection: Connection, scope: Scope, project_id: int) -> _App
     if app is None or app.archived or not scope.can_read_alliance(app.alliance_id):
         raise NotFound(f"project {project_id}")
     return app
-
-
-def _sees_money(connection: Connection, scope: Scope, app: _App) -> bool:
-    if scope.sees_all_money:
-        return True
-    statement = select(literal(True)).where(
-        col(Project.id) == app.id, scope.money_filter(col(Project.id), col(Project.lead_member_id))
-    )
-    return connection.execute(statement).first() is not None
 
 
 # --- criteria ----------------------------------------------------------------------------------------------------
@@ -538,14 +509,10 @@ def _stale_criterion(connection: Connection, criterion_id: int, opened: Criterio
     if stored is None:
         raise NotFound(f"criterion {criterion_id}")
     current = stored[1]
-    old, new = (
+    changes = field_changes(
         {**_criterion_values(opened), "archived": opened.archived},
-        {
-            **_criterion_values(current),
-            "archived": current.archived,
-        },
+        {**_criterion_values(current), "archived": current.archived},
     )
-    changes = [Change(name, old[name], new[name]) for name in new if audit.plain(old[name]) != audit.plain(new[name])]
     return StaleEdit(
         "assessment_criterion", criterion_id, expected=opened.version, current=current.version, changes=changes
     )
@@ -562,71 +529,61 @@ def save_criterion(
     code = (data.code or "").strip() or (opened.code if opened else _derived_code(data.name or ""))
     values = _check_criterion(data, code)
     table = AssessmentCriterion.__table__  # type: ignore[attr-defined]
-    try:
-        with engine.begin() as connection:
-            taken = connection.execute(
-                select(table.c.id).where(table.c.alliance_id == alliance_id, table.c.code == code)
-            ).scalar_one_or_none()
-            if taken is not None and (opened is None or int(taken) != opened.id):
-                raise _fail("code", "criterion_code_taken", code=code)
-            if opened is None:
-                position = data.position
-                if position is None:
-                    last = connection.execute(
-                        select(func.max(table.c.position)).where(table.c.alliance_id == alliance_id)
-                    ).scalar_one_or_none()
-                    position = 0 if last is None else int(last) + 1
-                values["position"] = position
-                result = connection.execute(insert(table).values(alliance_id=alliance_id, **values, **_stamp(utcnow())))
-                criterion_id = _new_id(result)
-                audit.record(
-                    connection,
-                    scope,
-                    action=AuditAction.CREATE,
-                    table="assessment_criterion",
-                    record_id=criterion_id,
-                    alliance_id=alliance_id,
-                    new=values,
-                )
-                return Criterion(id=criterion_id, version=1, archived=False, **_criterion_args(values))
-            stored = _stored_criterion(connection, opened.id)
-            if stored is None or stored[0] != alliance_id:
-                raise NotFound(f"criterion {opened.id}")
-            current = stored[1]
-            values["position"] = current.position if data.position is None else data.position
-            if code != current.code:
-                scored = connection.execute(
-                    select(func.count())
-                    .select_from(AssessmentScore)
-                    .where(col(AssessmentScore.criterion_id) == opened.id)
-                ).scalar_one()
-                if scored:
-                    raise _fail("code", "criterion_code_fixed")
-            old, new = audit.changed(_criterion_values(current), values)
-            if not new and current.version == opened.version:
-                return current
-            saved = connection.execute(
-                update(table)
-                .where(table.c.id == opened.id, table.c.version == opened.version)
-                .values(**values, version=table.c.version + 1, updated_at=utcnow())
+    with write_transaction(engine) as connection:
+        taken = connection.execute(
+            select(table.c.id).where(table.c.alliance_id == alliance_id, table.c.code == code)
+        ).scalar_one_or_none()
+        if taken is not None and (opened is None or int(taken) != opened.id):
+            raise _fail("code", "criterion_code_taken", code=code)
+        if opened is None:
+            position = data.position
+            if position is None:
+                last = connection.execute(
+                    select(func.max(table.c.position)).where(table.c.alliance_id == alliance_id)
+                ).scalar_one_or_none()
+                position = 0 if last is None else int(last) + 1
+            values["position"] = position
+            result = connection.execute(
+                insert(table).values(alliance_id=alliance_id, **values, **created_stamp(utcnow()))
             )
-            if saved.rowcount != 1:
-                raise _stale_criterion(connection, opened.id, opened)
+            criterion_id = new_id(result)
             audit.record(
                 connection,
                 scope,
-                action=AuditAction.UPDATE,
+                action=AuditAction.CREATE,
                 table="assessment_criterion",
-                record_id=opened.id,
+                record_id=criterion_id,
                 alliance_id=alliance_id,
-                old=old,
-                new=new,
+                new=values,
             )
-            return Criterion(
-                id=opened.id, version=opened.version + 1, archived=current.archived, **_criterion_args(values)
-            )
-    except IntegrityError as exc:
-        raise _integrity(exc) from exc
+            return Criterion(id=criterion_id, version=1, archived=False, **_criterion_args(values))
+        stored = _stored_criterion(connection, opened.id)
+        if stored is None or stored[0] != alliance_id:
+            raise NotFound(f"criterion {opened.id}")
+        current = stored[1]
+        values["position"] = current.position if data.position is None else data.position
+        if code != current.code:
+            scored = connection.execute(
+                select(func.count()).select_from(AssessmentScore).where(col(AssessmentScore.criterion_id) == opened.id)
+            ).scalar_one()
+            if scored:
+                raise _fail("code", "criterion_code_fixed")
+        old, new = audit.changed(_criterion_values(current), values)
+        if not new and current.version == opened.version:
+            return current
+        if not guarded_update(connection, AssessmentCriterion, opened.id, opened.version, values):
+            raise _stale_criterion(connection, opened.id, opened)
+        audit.record(
+            connection,
+            scope,
+            action=AuditAction.UPDATE,
+            table="assessment_criterion",
+            record_id=opened.id,
+            alliance_id=alliance_id,
+            old=old,
+            new=new,
+        )
+        return Criterion(id=opened.id, version=opened.version + 1, archived=current.archived, **_criterion_args(values))
 
 
 def _criterion_args(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -644,7 +601,6 @@ def _criterion_args(values: Mapping[str, Any]) -> dict[str, Any]:
 def _set_criterion_archived(
     engine: Engine, scope: Scope, criterion_id: int, opened: Criterion | None, *, archived: bool
 ) -> None:
-    table = AssessmentCriterion.__table__  # type: ignore[attr-defined]
     with engine.begin() as connection:
         stored = _stored_criterion(connection, criterion_id)
         if stored is None:
@@ -655,12 +611,8 @@ def _set_criterion_archived(
             return
         version = current.version if opened is None else opened.version
         now = utcnow()
-        saved = connection.execute(
-            update(table)
-            .where(table.c.id == criterion_id, table.c.version == version)
-            .values(archived_at=now if archived else None, version=table.c.version + 1, updated_at=now)
-        )
-        if saved.rowcount != 1:
+        values = {"archived_at": now if archived else None, "updated_at": now}
+        if not guarded_update(connection, AssessmentCriterion, criterion_id, version, values):
             raise _stale_criterion(connection, criterion_id, opened or current)
         audit.record(
             connection,
@@ -701,7 +653,7 @@ def _assessment_rows(connection: Connection, project_id: int) -> pl.DataFrame:
         .order_by(col(Assessment.assessed_on), col(Assessment.id))
     )
     schema = {name: dtype for name, dtype in ASSESSMENT_COLUMNS.items() if name != "weighted_total"}
-    return _frame(connection, statement, schema)
+    return rows_frame(connection, statement, schema)
 
 
 def _score_rows(connection: Connection, project_ids: Sequence[int]) -> pl.DataFrame:
@@ -732,7 +684,7 @@ def _score_rows(connection: Connection, project_ids: Sequence[int]) -> pl.DataFr
         "position": pl.Int64(),
         "score": pl.Int64(),
     }
-    return _frame(connection, statement, schema)
+    return rows_frame(connection, statement, schema)
 
 
 def _statements(connection: Connection, project_id: int) -> list[StatementRecord]:
@@ -844,7 +796,7 @@ def _need_indicators(connection: Connection) -> list[tuple[int, int]]:
         lowered = (name or "").lower()
         for rank, words in enumerate(NEED_GROUPS):
             if any(word in lowered for word in words):
-                found.append((rank, "beispiel" in (code or "").lower(), name or "", _key(indicator_id)))
+                found.append((rank, "beispiel" in (code or "").lower(), name or "", as_int(indicator_id)))
                 break
     return [(rank, indicator_id) for rank, _, _, indicator_id in sorted(found)]
 
@@ -890,7 +842,7 @@ def _need(connection: Connection, regions: Sequence[tuple[str, str]], as_of: dat
         "unit": pl.String(),
         "indicator_source": pl.String(),
     }
-    values = _frame(connection, statement, schema)
+    values = rows_frame(connection, statement, schema)
     if values.is_empty():
         return []
     ranks = pl.DataFrame(
@@ -1030,7 +982,7 @@ def facts_for(connection: Connection, scope: Scope, project_id: int, as_of: date
         as_of,
         _scoring(connection, project_id, catalogue),
         seen=seen,
-        money_visible=_sees_money(connection, scope, app),
+        money_visible=sees_project_money(connection, scope, app.id),
     )
 
 
@@ -1099,9 +1051,9 @@ def _pipeline_rows(engine: Engine, scope: Scope, alliance_id: int, flt: Applicat
         "created_at": pl.Datetime("us", "UTC"),
     }
     with engine.connect() as connection:
-        projects = _frame(connection, statement, schema)
+        projects = rows_frame(connection, statement, schema)
         ids = projects["project_id"].to_list()
-        changes = _frame(
+        changes = rows_frame(
             connection,
             select(
                 col(ProjectStatusChange.project_id),
@@ -1110,7 +1062,7 @@ def _pipeline_rows(engine: Engine, scope: Scope, alliance_id: int, flt: Applicat
             ).where(col(ProjectStatusChange.project_id).in_(ids)),
             {"project_id": pl.Int64(), "to_status": pl.String(), "changed_at": pl.Datetime("us", "UTC")},
         )
-        counts = _frame(
+        counts = rows_frame(
             connection,
             select(col(Assessment.project_id), func.count())
             .where(col(Assessment.project_id).in_(ids))
@@ -1118,7 +1070,7 @@ def _pipeline_rows(engine: Engine, scope: Scope, alliance_id: int, flt: Applicat
             {"project_id": pl.Int64(), "assessments": pl.Int64()},
         )
         scores = _score_rows(connection, ids)
-        statements = _frame(
+        statements = rows_frame(
             connection,
             select(
                 col(Statement.project_id),
@@ -1128,14 +1080,14 @@ def _pipeline_rows(engine: Engine, scope: Scope, alliance_id: int, flt: Applicat
             ).where(col(Statement.project_id).in_(ids)),
             {"project_id": pl.Int64(), "number": pl.Int64(), "recommendation": pl.String(), "final": pl.Boolean()},
         )
-        topics = _frame(
+        topics = rows_frame(
             connection,
             select(col(ProjectTopic.project_id), col(Topic.name))
             .join(Topic, col(Topic.id) == col(ProjectTopic.topic_id))
             .where(col(ProjectTopic.project_id).in_(ids)),
             {"project_id": pl.Int64(), "name": pl.String()},
         )
-        regions = _frame(
+        regions = rows_frame(
             connection,
             select(col(ProjectRegion.project_id), col(Region.name), col(Region.ags))
             .join(Region, col(Region.ags) == col(ProjectRegion.region_ags))
@@ -1270,7 +1222,7 @@ def pipeline_stages(
 
 
 def _history(connection: Connection, project_id: int) -> pl.DataFrame:
-    return _frame(
+    return rows_frame(
         connection,
         select(
             col(ProjectStatusChange.from_status),
@@ -1290,7 +1242,7 @@ def _alliance_members(connection: Connection, alliance_id: int) -> list[tuple[in
         .where(col(Member.alliance_id) == alliance_id)
         .order_by(col(Member.name))
     ).all()
-    return [(_key(member_id), name) for member_id, name in rows]
+    return [(as_int(member_id), name) for member_id, name in rows]
 
 
 def _can_score_as(scope: Scope, app: _App, members: Sequence[tuple[int, str]]) -> list[tuple[int, str]]:
@@ -1314,7 +1266,7 @@ def application(engine: Engine, scope: Scope, project_id: int, *, today: date) -
         has_final = any(s.is_final for s in statements)
         seen = _visibility(scope, app.alliance_id, has_final)
         scoring = _scoring(connection, project_id, catalogue)
-        money_visible = _sees_money(connection, scope, app)
+        money_visible = sees_project_money(connection, scope, app.id)
         history = _history(connection, project_id)
         members = _alliance_members(connection, app.alliance_id)
     scores, assessments = _visible(scoring, seen)
@@ -1451,115 +1403,96 @@ def record_assessment(
     ``opened_version`` is the version of that organisation's assessment when the form was opened (None: there
     was none yet); StaleEdit when someone saved it in the meantime.
     """
-    try:
-        with engine.begin() as connection:
-            app = _readable_app(connection, scope, project_id)
-            catalogue = _criteria(connection, app.alliance_id)
-            clean = _check_assessment(connection, scope, app, data, catalogue)
-            codes = {c.id: c.code for c in catalogue}
-            comment = (data.comment or "").strip()
-            on = data.assessed_on or utcnow().date()
-            table = Assessment.__table__  # type: ignore[attr-defined]
-            stored = connection.execute(
-                select(table).where(
-                    table.c.project_id == project_id, table.c.assessor_member_id == data.assessor_member_id
-                )
-            ).one_or_none()
-            old_scores: dict[str, int] = {}
-            if stored is not None:
-                old_scores = {
-                    code: int(score)
-                    for code, score in connection.execute(
-                        select(col(AssessmentCriterion.code), col(AssessmentScore.score))
-                        .join(AssessmentCriterion, col(AssessmentCriterion.id) == col(AssessmentScore.criterion_id))
-                        .where(col(AssessmentScore.assessment_id) == stored.id)
-                    ).all()
-                }
-            new_values = {
-                "assessed_on": on,
-                "comment": comment,
-                "scores": {codes[criterion_id]: score for criterion_id, score in sorted(clean.items())},
+    with write_transaction(engine) as connection:
+        app = _readable_app(connection, scope, project_id)
+        catalogue = _criteria(connection, app.alliance_id)
+        clean = _check_assessment(connection, scope, app, data, catalogue)
+        codes = {c.id: c.code for c in catalogue}
+        comment = (data.comment or "").strip()
+        on = data.assessed_on or utcnow().date()
+        table = Assessment.__table__  # type: ignore[attr-defined]
+        stored = connection.execute(
+            select(table).where(table.c.project_id == project_id, table.c.assessor_member_id == data.assessor_member_id)
+        ).one_or_none()
+        old_scores: dict[str, int] = {}
+        if stored is not None:
+            old_scores = {
+                code: int(score)
+                for code, score in connection.execute(
+                    select(col(AssessmentCriterion.code), col(AssessmentScore.score))
+                    .join(AssessmentCriterion, col(AssessmentCriterion.id) == col(AssessmentScore.criterion_id))
+                    .where(col(AssessmentScore.assessment_id) == stored.id)
+                ).all()
             }
-            if stored is None:
-                if opened_version is not None:
-                    raise NotFound(f"assessment of member {data.assessor_member_id} on project {project_id}")
-                result = connection.execute(
-                    insert(table).values(
-                        project_id=project_id,
-                        assessor_member_id=data.assessor_member_id,
-                        assessor_name=scope.user[:200],
-                        assessed_on=on,
-                        comment=comment,
-                        **_stamp(utcnow()),
-                    )
+        new_values = {
+            "assessed_on": on,
+            "comment": comment,
+            "scores": {codes[criterion_id]: score for criterion_id, score in sorted(clean.items())},
+        }
+        if stored is None:
+            if opened_version is not None:
+                raise NotFound(f"assessment of member {data.assessor_member_id} on project {project_id}")
+            result = connection.execute(
+                insert(table).values(
+                    project_id=project_id,
+                    assessor_member_id=data.assessor_member_id,
+                    assessor_name=scope.user[:200],
+                    assessed_on=on,
+                    comment=comment,
+                    **created_stamp(utcnow()),
                 )
-                assessment_id = _new_id(result)
-                action, old, new = (
-                    AuditAction.CREATE,
-                    None,
-                    {
-                        "project_id": project_id,
-                        "assessor_member_id": data.assessor_member_id,
-                        **new_values,
-                    },
-                )
-            else:
-                assessment_id = int(stored.id)
-                old_values = {"assessed_on": stored.assessed_on, "comment": stored.comment, "scores": old_scores}
-                if opened_version != int(stored.version):
-                    raise StaleEdit(
-                        "assessment",
-                        assessment_id,
-                        expected=opened_version or 0,
-                        current=int(stored.version),
-                        changes=[
-                            Change(name, new_values[name], old_values[name])
-                            for name in new_values
-                            if audit.plain(new_values[name]) != audit.plain(old_values[name])
-                        ],
-                    )
-                old, new = audit.changed(old_values, new_values)
-                if not new:
-                    return assessment_id
-                saved = connection.execute(
-                    update(table)
-                    .where(table.c.id == assessment_id, table.c.version == opened_version)
-                    .values(
-                        assessed_on=on,
-                        comment=comment,
-                        assessor_name=scope.user[:200],
-                        version=table.c.version + 1,
-                        updated_at=utcnow(),
-                    )
-                )
-                if saved.rowcount != 1:
-                    raise StaleEdit("assessment", assessment_id, expected=opened_version, current=-1, changes=[])
-                connection.execute(
-                    AssessmentScore.__table__.delete().where(  # type: ignore[attr-defined]
-                        col(AssessmentScore.assessment_id) == assessment_id
-                    )
-                )
-                action = AuditAction.UPDATE
-            if clean:
-                connection.execute(
-                    insert(AssessmentScore),
-                    [
-                        {"assessment_id": assessment_id, "criterion_id": criterion_id, "score": score}
-                        for criterion_id, score in sorted(clean.items())
-                    ],
-                )
-            audit.record(
-                connection,
-                scope,
-                action=action,
-                table="assessment",
-                record_id=assessment_id,
-                alliance_id=app.alliance_id,
-                old=old,
-                new=new,
             )
-    except IntegrityError as exc:
-        raise _integrity(exc) from exc
+            assessment_id = new_id(result)
+            action, old, new = (
+                AuditAction.CREATE,
+                None,
+                {
+                    "project_id": project_id,
+                    "assessor_member_id": data.assessor_member_id,
+                    **new_values,
+                },
+            )
+        else:
+            assessment_id = int(stored.id)
+            old_values = {"assessed_on": stored.assessed_on, "comment": stored.comment, "scores": old_scores}
+            if opened_version != int(stored.version):
+                raise StaleEdit(
+                    "assessment",
+                    assessment_id,
+                    expected=opened_version or 0,
+                    current=int(stored.version),
+                    changes=field_changes(new_values, old_values),
+                )
+            old, new = audit.changed(old_values, new_values)
+            if not new:
+                return assessment_id
+            values = {"assessed_on": on, "comment": comment, "assessor_name": scope.user[:200]}
+            if not guarded_update(connection, Assessment, assessment_id, opened_version, values):
+                raise StaleEdit("assessment", assessment_id, expected=opened_version, current=-1, changes=[])
+            connection.execute(
+                AssessmentScore.__table__.delete().where(  # type: ignore[attr-defined]
+                    col(AssessmentScore.assessment_id) == assessment_id
+                )
+            )
+            action = AuditAction.UPDATE
+        if clean:
+            connection.execute(
+                insert(AssessmentScore),
+                [
+                    {"assessment_id": assessment_id, "criterion_id": criterion_id, "score": score}
+                    for criterion_id, score in sorted(clean.items())
+                ],
+            )
+        audit.record(
+            connection,
+            scope,
+            action=action,
+            table="assessment",
+            record_id=assessment_id,
+            alliance_id=app.alliance_id,
+            old=old,
+            new=new,
+        )
     return assessment_id
 
 
@@ -1609,9 +1542,9 @@ def _insert_statement(
         "facts": facts,
     }
     result = connection.execute(
-        insert(table).values(**values, finalised_at=None, finalised_by=None, **_stamp(utcnow()))
+        insert(table).values(**values, finalised_at=None, finalised_by=None, **created_stamp(utcnow()))
     )
-    statement_id = _new_id(result)
+    statement_id = new_id(result)
     audit.record(
         connection,
         scope,
@@ -1650,55 +1583,49 @@ def draft_statement(
 ) -> StatementRecord:
     """The open draft of the application's statement, created (next number) with a generated text if there is
     none. Speakers and admins."""
-    try:
-        with engine.begin() as connection:
-            app = _readable_app(connection, scope, project_id)
-            _require_manage(scope, app.alliance_id)
-            draft = _open_draft(_statements(connection, project_id))
-            if draft is not None:
-                return draft
-            _require_assessable(app)
-            facts, scoring = _manager_facts(connection, app, today)
-            return _insert_statement(
-                connection,
-                scope,
-                app,
-                text=rules.statement_text(facts, language),
-                recommendation=None,
-                facts=facts,
-                weighted_total=scoring.weighted_total,
-            )
-    except IntegrityError as exc:
-        raise _integrity(exc) from exc
+    with write_transaction(engine) as connection:
+        app = _readable_app(connection, scope, project_id)
+        _require_manage(scope, app.alliance_id)
+        draft = _open_draft(_statements(connection, project_id))
+        if draft is not None:
+            return draft
+        _require_assessable(app)
+        facts, scoring = _manager_facts(connection, app, today)
+        return _insert_statement(
+            connection,
+            scope,
+            app,
+            text=rules.statement_text(facts, language),
+            recommendation=None,
+            facts=facts,
+            weighted_total=scoring.weighted_total,
+        )
 
 
 def new_statement_version(engine: Engine, scope: Scope, project_id: int, *, today: date) -> StatementRecord:
     """A new draft (next number) that starts from the last finalised statement's text and recommendation; the open
     draft if there is one already."""
-    try:
-        with engine.begin() as connection:
-            app = _readable_app(connection, scope, project_id)
-            _require_manage(scope, app.alliance_id)
-            statements = _statements(connection, project_id)
-            draft = _open_draft(statements)
-            if draft is not None:
-                return draft
-            _require_assessable(app)
-            final = next((s for s in statements if s.is_final), None)
-            if final is None:
-                raise _fail(GENERAL_FIELD, "statement_no_final")
-            facts, scoring = _manager_facts(connection, app, today)
-            return _insert_statement(
-                connection,
-                scope,
-                app,
-                text=final.text,
-                recommendation=final.recommendation,
-                facts=facts,
-                weighted_total=scoring.weighted_total,
-            )
-    except IntegrityError as exc:
-        raise _integrity(exc) from exc
+    with write_transaction(engine) as connection:
+        app = _readable_app(connection, scope, project_id)
+        _require_manage(scope, app.alliance_id)
+        statements = _statements(connection, project_id)
+        draft = _open_draft(statements)
+        if draft is not None:
+            return draft
+        _require_assessable(app)
+        final = next((s for s in statements if s.is_final), None)
+        if final is None:
+            raise _fail(GENERAL_FIELD, "statement_no_final")
+        facts, scoring = _manager_facts(connection, app, today)
+        return _insert_statement(
+            connection,
+            scope,
+            app,
+            text=final.text,
+            recommendation=final.recommendation,
+            facts=facts,
+            weighted_total=scoring.weighted_total,
+        )
 
 
 def _check_recommendation(recommendation: str | None) -> str | None:
@@ -1707,6 +1634,13 @@ def _check_recommendation(recommendation: str | None) -> str | None:
     if recommendation not in {member.value for member in Recommendation}:
         raise _fail("recommendation", "recommendation_unknown", value=recommendation)
     return recommendation
+
+
+def _update_draft(connection: Connection, statement_id: int, opened_version: int, values: Mapping[str, Any]) -> bool:
+    """The guarded UPDATE of a statement that is still a draft (a finalised one is never written again)."""
+    return guarded_update(
+        connection, Statement, statement_id, opened_version, values, col(Statement.finalised_at).is_(None)
+    )
 
 
 def _stale_statement(
@@ -1734,57 +1668,41 @@ def save_statement(
 ) -> StatementRecord:
     """Save the draft's text and recommendation (speakers and admins); its facts are refreshed for ``today``."""
     clean_text = (text or "").strip()
-    try:
-        with engine.begin() as connection:
-            current, app = _managed_statement(connection, scope, statement_id)
-            if current.is_final:
-                raise _fail(GENERAL_FIELD, "statement_final", number=current.number)
-            errors: list[FieldError] = []
-            if len(clean_text) > TEXT_LIMIT:
-                errors.append(FieldError("text", "statement_too_long", {"limit": TEXT_LIMIT}))
-            try:
-                chosen = _check_recommendation(recommendation)
-            except ValidationFailed as failed:
-                errors += failed.errors
-                chosen = None
-            if errors:
-                raise ValidationFailed(errors)
-            values = {"text": clean_text, "recommendation": chosen}
-            if current.version != opened_version:
-                raise _stale_statement(connection, current, opened_version, values)
-            facts, scoring = _manager_facts(connection, app, today or utcnow().date())
-            table = Statement.__table__  # type: ignore[attr-defined]
-            saved = connection.execute(
-                update(table)
-                .where(table.c.id == statement_id, table.c.version == opened_version, table.c.finalised_at.is_(None))
-                .values(
-                    **values,
-                    facts=facts,
-                    weighted_total=scoring.weighted_total,
-                    version=table.c.version + 1,
-                    updated_at=utcnow(),
-                )
-            )
-            if saved.rowcount != 1:
-                raise _stale_statement(connection, current, opened_version, values)
-            old, new = audit.changed({"text": current.text, "recommendation": current.recommendation}, values)
-            new["facts_as_of"] = facts["as_of"]  # every save refreshes the draft's facts
-            audit.record(
-                connection,
-                scope,
-                action=AuditAction.UPDATE,
-                table="statement",
-                record_id=statement_id,
-                alliance_id=app.alliance_id,
-                old=old,
-                new=new,
-            )
-    except IntegrityError as exc:
-        raise _integrity(exc) from exc
-    return StatementRecord(
-        id=current.id,
-        project_id=current.project_id,
-        number=current.number,
+    with write_transaction(engine) as connection:
+        current, app = _managed_statement(connection, scope, statement_id)
+        if current.is_final:
+            raise _fail(GENERAL_FIELD, "statement_final", number=current.number)
+        errors: list[FieldError] = []
+        if len(clean_text) > TEXT_LIMIT:
+            errors.append(FieldError("text", "statement_too_long", {"limit": TEXT_LIMIT}))
+        try:
+            chosen = _check_recommendation(recommendation)
+        except ValidationFailed as failed:
+            errors += failed.errors
+            chosen = None
+        if errors:
+            raise ValidationFailed(errors)
+        values = {"text": clean_text, "recommendation": chosen}
+        if current.version != opened_version:
+            raise _stale_statement(connection, current, opened_version, values)
+        facts, scoring = _manager_facts(connection, app, today or utcnow().date())
+        refreshed = {**values, "facts": facts, "weighted_total": scoring.weighted_total}
+        if not _update_draft(connection, statement_id, opened_version, refreshed):
+            raise _stale_statement(connection, current, opened_version, values)
+        old, new = audit.changed({"text": current.text, "recommendation": current.recommendation}, values)
+        new["facts_as_of"] = facts["as_of"]  # every save refreshes the draft's facts
+        audit.record(
+            connection,
+            scope,
+            action=AuditAction.UPDATE,
+            table="statement",
+            record_id=statement_id,
+            alliance_id=app.alliance_id,
+            old=old,
+            new=new,
+        )
+    return replace(
+        current,
         text=clean_text,
         recommendation=chosen,
         weighted_total=scoring.weighted_total,
@@ -1807,14 +1725,8 @@ def _move(
     extra: Mapping[str, Any] | None = None,
 ) -> bool:
     """Move the project to ``to_status`` (guarded by its version) with its status-change row and audit entry."""
-    table = Project.__table__  # type: ignore[attr-defined]
     values = {"status": to_status, **(extra or {})}
-    saved = connection.execute(
-        update(table)
-        .where(table.c.id == app.id, table.c.version == expected_version, table.c.status == app.status)
-        .values(**values, version=table.c.version + 1, updated_at=utcnow())
-    )
-    if saved.rowcount != 1:
+    if not guarded_update(connection, Project, app.id, expected_version, values, col(Project.status) == app.status):
         return False
     connection.execute(
         insert(ProjectStatusChange).values(
@@ -1852,83 +1764,61 @@ def finalise_statement(
 ) -> StatementRecord:
     """Freeze the draft for good: facts snapshot as of ``today``, recommendation required, at least
     MIN_ASSESSMENTS assessments; a beantragt application moves to bewertet (speakers and admins)."""
-    try:
-        with engine.begin() as connection:
-            current, app = _managed_statement(connection, scope, statement_id)
-            if current.is_final:
-                raise _fail(GENERAL_FIELD, "statement_already_final", number=current.number)
-            errors: list[FieldError] = []
-            if app.status not in rules.ASSESSABLE_STATUSES:
-                errors.append(FieldError(GENERAL_FIELD, "statement_status", {"status": app.status}))
-            if current.recommendation is None:
-                errors.append(FieldError("recommendation", "recommendation_required"))
-            if not current.text.strip():
-                errors.append(FieldError("text", "statement_text_required"))
-            count = connection.execute(
-                select(func.count()).select_from(Assessment).where(col(Assessment.project_id) == app.id)
-            ).scalar_one()
-            if count < rules.MIN_ASSESSMENTS:
-                errors.append(
-                    FieldError(GENERAL_FIELD, "too_few_assessments", {"count": count, "minimum": rules.MIN_ASSESSMENTS})
-                )
-            if errors:
-                raise ValidationFailed(errors)
-            if current.version != opened_version:
-                raise _stale_statement(
-                    connection,
-                    current,
-                    opened_version,
-                    {"text": current.text, "recommendation": current.recommendation},
-                )
-            facts, scoring = _manager_facts(connection, app, today)
-            now = utcnow()
-            table = Statement.__table__  # type: ignore[attr-defined]
-            saved = connection.execute(
-                update(table)
-                .where(table.c.id == statement_id, table.c.version == opened_version, table.c.finalised_at.is_(None))
-                .values(
-                    facts=facts,
-                    weighted_total=scoring.weighted_total,
-                    finalised_at=now,
-                    finalised_by=scope.user[:200],
-                    version=table.c.version + 1,
-                    updated_at=now,
-                )
+    with write_transaction(engine) as connection:
+        current, app = _managed_statement(connection, scope, statement_id)
+        if current.is_final:
+            raise _fail(GENERAL_FIELD, "statement_already_final", number=current.number)
+        errors: list[FieldError] = []
+        if app.status not in rules.ASSESSABLE_STATUSES:
+            errors.append(FieldError(GENERAL_FIELD, "statement_status", {"status": app.status}))
+        if current.recommendation is None:
+            errors.append(FieldError("recommendation", "recommendation_required"))
+        if not current.text.strip():
+            errors.append(FieldError("text", "statement_text_required"))
+        count = connection.execute(
+            select(func.count()).select_from(Assessment).where(col(Assessment.project_id) == app.id)
+        ).scalar_one()
+        if count < rules.MIN_ASSESSMENTS:
+            errors.append(
+                FieldError(GENERAL_FIELD, "too_few_assessments", {"count": count, "minimum": rules.MIN_ASSESSMENTS})
             )
-            if saved.rowcount != 1:
-                raise _stale_statement(
-                    connection,
-                    current,
-                    opened_version,
-                    {"text": current.text, "recommendation": current.recommendation},
-                )
-            audit.record(
-                connection,
-                scope,
-                action=AuditAction.UPDATE,
-                table="statement",
-                record_id=statement_id,
-                alliance_id=app.alliance_id,
-                old={"finalised_at": None},
-                new={
-                    "finalised_at": now,
-                    "finalised_by": scope.user,
-                    "recommendation": current.recommendation,
-                    "weighted_total": scoring.weighted_total,
-                },
-            )
-            if app.status == ProjectStatus.BEANTRAGT.value and not _move(
-                connection, scope, app, ProjectStatus.BEWERTET.value, expected_version=app.version, on=today
-            ):
-                raise _stale_project(connection, app, app.version)
-    except IntegrityError as exc:
-        raise _integrity(exc) from exc
-    return StatementRecord(
-        id=current.id,
-        project_id=current.project_id,
-        number=current.number,
-        text=current.text,
-        recommendation=current.recommendation,
+        if errors:
+            raise ValidationFailed(errors)
+        unchanged = {"text": current.text, "recommendation": current.recommendation}
+        if current.version != opened_version:
+            raise _stale_statement(connection, current, opened_version, unchanged)
+        facts, scoring = _manager_facts(connection, app, today)
+        now = utcnow()
+        frozen = {
+            "facts": facts,
+            "weighted_total": scoring.weighted_total,
+            "finalised_at": now,
+            "finalised_by": scope.user[:200],
+            "updated_at": now,
+        }
+        if not _update_draft(connection, statement_id, opened_version, frozen):
+            raise _stale_statement(connection, current, opened_version, unchanged)
+        audit.record(
+            connection,
+            scope,
+            action=AuditAction.UPDATE,
+            table="statement",
+            record_id=statement_id,
+            alliance_id=app.alliance_id,
+            old={"finalised_at": None},
+            new={
+                "finalised_at": now,
+                "finalised_by": scope.user,
+                "recommendation": current.recommendation,
+                "weighted_total": scoring.weighted_total,
+            },
+        )
+        if app.status == ProjectStatus.BEANTRAGT.value and not _move(
+            connection, scope, app, ProjectStatus.BEWERTET.value, expected_version=app.version, on=today
+        ):
+            raise _stale_project(connection, app, app.version)
+    return replace(
+        current,
         weighted_total=scoring.weighted_total,
         facts=facts,
         finalised_at=now,
@@ -1978,48 +1868,45 @@ def change_status(
     the requested grant) as a commitment dated ``on`` in the project's fund. beantragt → bewertet only happens
     by finalising the statement.
     """
-    try:
-        with engine.begin() as connection:
-            app = _readable_app(connection, scope, project_id)
-            _require_manage(scope, app.alliance_id)
-            if app.version != opened_version:
-                raise _stale_project(connection, app, opened_version)
-            if (app.status, to_status) in rules.BY_STATEMENT_ONLY:
-                raise _fail("status", "status_by_statement")
-            if not rules.transition_allowed(app.status, to_status):
-                raise _fail("status", "transition_forbidden", current=app.status, target=to_status)
-            extra: dict[str, Any] = {}
-            amount: Decimal | None = None
-            final: StatementRecord | None = None
-            if to_status == ProjectStatus.BEWILLIGT.value:
-                final = next((s for s in _statements(connection, project_id) if s.is_final), None)
-                if final is None or not rules.is_positive(final.recommendation):
-                    raise _fail("status", "approval_needs_positive_statement")
-                amount = _approved_amount(app, approved_grant)
-                extra["approved_grant"] = amount
-            if not _move(connection, scope, app, to_status, expected_version=opened_version, on=on, extra=extra):
-                raise _stale_project(connection, app, opened_version)
-            if amount is not None and final is not None:
-                entry = {
-                    "project_id": app.id,
-                    "entry_date": on,
-                    "kind": EntryKind.COMMITMENT.value,
-                    "amount": amount,
-                    "fund": app.fund,
-                    "note": APPROVAL_NOTE.format(number=final.number),
-                }
-                result = connection.execute(insert(FinancialEntry).values(**entry, **_stamp(utcnow())))
-                audit.record(
-                    connection,
-                    scope,
-                    action=AuditAction.CREATE,
-                    table="financial_entry",
-                    record_id=_new_id(result),
-                    alliance_id=app.alliance_id,
-                    new=entry,
-                )
-    except IntegrityError as exc:
-        raise _integrity(exc) from exc
+    with write_transaction(engine) as connection:
+        app = _readable_app(connection, scope, project_id)
+        _require_manage(scope, app.alliance_id)
+        if app.version != opened_version:
+            raise _stale_project(connection, app, opened_version)
+        if (app.status, to_status) in rules.BY_STATEMENT_ONLY:
+            raise _fail("status", "status_by_statement")
+        if not rules.transition_allowed(app.status, to_status):
+            raise _fail("status", "transition_forbidden", current=app.status, target=to_status)
+        extra: dict[str, Any] = {}
+        amount: Decimal | None = None
+        final: StatementRecord | None = None
+        if to_status == ProjectStatus.BEWILLIGT.value:
+            final = next((s for s in _statements(connection, project_id) if s.is_final), None)
+            if final is None or not rules.is_positive(final.recommendation):
+                raise _fail("status", "approval_needs_positive_statement")
+            amount = _approved_amount(app, approved_grant)
+            extra["approved_grant"] = amount
+        if not _move(connection, scope, app, to_status, expected_version=opened_version, on=on, extra=extra):
+            raise _stale_project(connection, app, opened_version)
+        if amount is not None and final is not None:
+            entry = {
+                "project_id": app.id,
+                "entry_date": on,
+                "kind": EntryKind.COMMITMENT.value,
+                "amount": amount,
+                "fund": app.fund,
+                "note": APPROVAL_NOTE.format(number=final.number),
+            }
+            result = connection.execute(insert(FinancialEntry).values(**entry, **created_stamp(utcnow())))
+            audit.record(
+                connection,
+                scope,
+                action=AuditAction.CREATE,
+                table="financial_entry",
+                record_id=new_id(result),
+                alliance_id=app.alliance_id,
+                new=entry,
+            )
     return opened_version + 1
 
 

@@ -17,7 +17,7 @@ total cost and grants, and cannot open that project's bookings at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -27,7 +27,6 @@ import polars as pl
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    CursorResult,
     Engine,
     delete,
     exists,
@@ -81,12 +80,23 @@ from dashboard.data_access.rules import (
 )
 from dashboard.data_access.scope import PermissionDenied, Scope
 from dashboard.data_access.vocabulary import AuditAction, EntryKind, RegionLevel, Role, TargetScope
+from dashboard.data_access.write_support import (
+    GENERAL_FIELD,
+    TITLE_CONSTRAINT,
+    as_int,
+    created_stamp,
+    field_changes,
+    guarded_update,
+    integrity_failure,
+    new_id,
+    rows_frame,
+    sees_project_money,
+    write_transaction,
+)
 from dashboard.data_access.writes import Change, FieldError, NotFound, StaleEdit, ValidationFailed
 from dashboard.i18n import formats, label
 
 REPORTED_SOURCE = "Projektmeldung (Cockpit)"  # source of values reported through the form
-GENERAL_FIELD = "_general"  # a FieldError of the whole record, not one field (the forms show it on top)
-TITLE_CONSTRAINT = "uq_project_alliance_id_title"
 MONEY_FIELDS = ("total_cost", "requested_grant", "approved_grant")
 
 
@@ -215,44 +225,6 @@ def _fail_on(found: Sequence[Any]) -> None:
         raise ValidationFailed(field_errors(found))
 
 
-def _integrity_failure(exc: IntegrityError, *, title: str | None = None) -> ValidationFailed:
-    """What a constraint the validation could not foresee means for the form (someone else wrote in between):
-    the project title taken, a referenced record gone, or another clash. Nothing was written either way."""
-    original = exc.orig
-    constraint = getattr(getattr(original, "diag", None), "constraint_name", None)  # PostgreSQL (psycopg)
-    message = str(original)
-    if title is not None and (constraint == TITLE_CONSTRAINT or "project.alliance_id, project.title" in message):
-        return ValidationFailed([FieldError("title", "title_taken", {"title": title})])
-    if getattr(original, "sqlstate", None) == "23503" or "FOREIGN KEY constraint failed" in message:
-        return ValidationFailed([FieldError(GENERAL_FIELD, "reference_missing")])
-    return ValidationFailed([FieldError(GENERAL_FIELD, "write_conflict")])
-
-
-def _stamp(now: datetime) -> dict[str, Any]:
-    return {"version": 1, "created_at": now, "updated_at": now}
-
-
-def _guarded_update(
-    connection: Connection, model: type[SQLModel], record_id: int, version: int, values: Mapping[str, Any]
-) -> bool:
-    """UPDATE … WHERE id AND version: True when this save won; False when someone else saved since ``version``."""
-    table = model.__table__  # type: ignore[attr-defined]
-    statement = (
-        update(table)
-        .where(table.c.id == record_id, table.c.version == version)
-        .values({**values, "version": table.c.version + 1, "updated_at": utcnow()})
-    )
-    return bool(connection.execute(statement).rowcount == 1)
-
-
-def _changes(opened: Mapping[str, Any], saved: Mapping[str, Any]) -> list[Change]:
-    return [
-        Change(name, opened.get(name), saved.get(name))
-        for name in saved
-        if audit.plain(opened.get(name)) != audit.plain(saved.get(name))
-    ]
-
-
 def _project_head(connection: Connection, project_id: int) -> _Head | None:
     row = connection.execute(
         select(
@@ -265,7 +237,7 @@ def _project_head(connection: Connection, project_id: int) -> _Head | None:
     ).one_or_none()
     if row is None:
         return None
-    return _Head(_as_int(row[0]), _as_int(row[1]), _as_int(row[2]), _as_int(row[3]), row[4] is not None)
+    return _Head(as_int(row[0]), as_int(row[1]), as_int(row[2]), as_int(row[3]), row[4] is not None)
 
 
 def _editable_head(connection: Connection, scope: Scope, project_id: int) -> _Head:
@@ -286,28 +258,11 @@ def _readable_head(connection: Connection, scope: Scope, project_id: int) -> _He
 
 def _alliance_members(connection: Connection, alliance_id: int) -> list[int]:
     statement = select(col(Member.id)).where(col(Member.alliance_id) == alliance_id)
-    return [_as_int(value) for value in connection.execute(statement).scalars()]
+    return [as_int(value) for value in connection.execute(statement).scalars()]
 
 
 def _own_members(scope: Scope, member_ids: Sequence[int]) -> frozenset[int]:
     return frozenset(scope.member_ids & set(member_ids)) if scope.role == Role.MEMBER else frozenset()
-
-
-def _as_int(value: Any) -> int:
-    """A key read from the database (typed optional by the models, never null where it is read)."""
-    return int(value)
-
-
-def _new_id(result: CursorResult[Any]) -> int:
-    key = result.inserted_primary_key
-    if key is None:
-        raise RuntimeError("the database returned no key for the new row")
-    return int(key[0])
-
-
-def _frame(connection: Connection, statement: Any, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
-    rows = connection.execute(statement).all()
-    return pl.DataFrame([tuple(row) for row in rows], schema=dict(schema), orient="row")
 
 
 # --- form options and lists -------------------------------------------------------------------------------------
@@ -330,7 +285,7 @@ def project_indicators(connection: Connection) -> pl.DataFrame:
         .where(~regional)
         .order_by(col(Indicator.code))
     )
-    return _frame(
+    return rows_frame(
         connection, statement, {"id": pl.Int64(), "code": pl.String(), "name": pl.String(), "unit": pl.String()}
     )
 
@@ -351,7 +306,7 @@ def form_options(engine: Engine, scope: Scope, alliance_id: int) -> FormOptions:
         .order_by(own_region.desc(), col(Region.name), col(Region.ags))
     )
     with engine.connect() as connection:
-        region_frame = _frame(connection, regions, {"ags": pl.String(), "name": pl.String()})
+        region_frame = rows_frame(connection, regions, {"ags": pl.String(), "name": pl.String()})
         indicators = project_indicators(connection)
     return FormOptions(
         members=members,
@@ -397,7 +352,7 @@ def editable_projects(
     if not (include_archived and scope.can_manage_alliance(alliance_id)):
         statement = statement.where(col(Project.archived_at).is_(None))
     with engine.connect() as connection:
-        frame = _frame(connection, statement, EDITABLE_SCHEMA)
+        frame = rows_frame(connection, statement, EDITABLE_SCHEMA)
     if scope.can_manage_alliance(alliance_id):
         editable = pl.lit(True)
     elif scope.role == Role.MEMBER:
@@ -481,7 +436,7 @@ def _check_project(
 ) -> None:
     member_ids = _alliance_members(connection, alliance_id)
     topic_ids = [
-        _as_int(value)
+        as_int(value)
         for value in connection.execute(select(col(Topic.id)).where(col(Topic.alliance_id) == alliance_id)).scalars()
     ]
     region_ags = sorted({ags.strip() for ags in data.region_ags})
@@ -489,7 +444,7 @@ def _check_project(
         select(col(Region.ags)).where(col(Region.ags).in_(region_ags), col(Region.level) == RegionLevel.KREIS.value)
     ).scalars()
     title = (data.title or "").strip()
-    titles = _frame(
+    titles = rows_frame(
         connection,
         select(col(Project.title), col(Project.id)).where(
             col(Project.alliance_id) == alliance_id, col(Project.title) == title
@@ -570,7 +525,7 @@ def _stale_project(connection: Connection, project_id: int, opened: ProjectRecor
     current = _stored_project(connection, project_id)
     if current is None:
         raise NotFound(f"project {project_id}")
-    changes = _changes(
+    changes = field_changes(
         {**_audited_project(opened.values), "archived": opened.archived},
         {**_audited_project(current.values), "archived": current.head.archived},
     )
@@ -590,7 +545,7 @@ def open_project(engine: Engine, scope: Scope, project_id: int) -> ProjectRecord
         if stored.head.archived and not scope.can_manage_alliance(stored.head.alliance_id):
             raise NotFound(f"project {project_id}")
         record = _project_record(scope, stored)
-        if record.can_edit or _sees_money(connection, scope, stored.head):
+        if record.can_edit or sees_project_money(connection, scope, stored.head.id):
             return record
     hidden = replace(stored.values, total_cost=None, requested_grant=None, approved_grant=None)
     return replace(record, values=hidden, money_visible=False)
@@ -607,33 +562,30 @@ def _require_create_project(scope: Scope, alliance_id: int, own: frozenset[int])
 
 def create_project(engine: Engine, scope: Scope, alliance_id: int, data: ProjectInput) -> ProjectRecord:
     _require_writer(scope)
-    try:
-        with engine.begin() as connection:
-            own = _own_members(scope, _alliance_members(connection, alliance_id))
-            _require_create_project(scope, alliance_id, own)
-            _check_project(connection, scope, alliance_id, data, None)
-            clean = _clean_project(data)  # after the checks: rounding a huge amount would fail before its message
-            now = utcnow()
-            result = connection.execute(
-                insert(Project).values(
-                    alliance_id=alliance_id, source="", is_example=False, **_project_row(clean), **_stamp(now)
-                )
+    # A clash the checks could not see (title taken, a partner gone in the meantime) becomes a form error.
+    with write_transaction(engine, title=(data.title or "").strip()) as connection:
+        own = _own_members(scope, _alliance_members(connection, alliance_id))
+        _require_create_project(scope, alliance_id, own)
+        _check_project(connection, scope, alliance_id, data, None)
+        clean = _clean_project(data)  # after the checks: rounding a huge amount would fail before its message
+        now = utcnow()
+        result = connection.execute(
+            insert(Project).values(
+                alliance_id=alliance_id, source="", is_example=False, **_project_row(clean), **created_stamp(now)
             )
-            project_id = _new_id(result)
-            _write_links(connection, project_id, None, clean)
-            _record_status_change(connection, scope, project_id, old=None, new=clean.status, now=now)
-            audit.record(
-                connection,
-                scope,
-                action=AuditAction.CREATE,
-                table="project",
-                record_id=project_id,
-                alliance_id=alliance_id,
-                new=_audited_project(clean),
-            )
-    except IntegrityError as exc:
-        # Validation saw the title free (or the partners there); someone changed that in the meantime.
-        raise _integrity_failure(exc, title=(data.title or "").strip()) from exc
+        )
+        project_id = new_id(result)
+        _write_links(connection, project_id, None, clean)
+        _record_status_change(connection, scope, project_id, old=None, new=clean.status, now=now)
+        audit.record(
+            connection,
+            scope,
+            action=AuditAction.CREATE,
+            table="project",
+            record_id=project_id,
+            alliance_id=alliance_id,
+            new=_audited_project(clean),
+        )
     head = _Head(project_id, alliance_id, int(clean.lead_member_id or 0), 1, archived=False)
     return _project_record(scope, _StoredProject(head, clean))
 
@@ -643,37 +595,32 @@ def update_project(
 ) -> ProjectRecord:
     """Save the form; StaleEdit (nothing written) when someone else saved the project since ``opened``."""
     _require_writer(scope)
-    try:
-        with engine.begin() as connection:
-            stored = _stored_project(connection, project_id)
-            if stored is None:
-                raise NotFound(f"project {project_id}")
-            scope.require_edit_project(stored.head.alliance_id, stored.head.lead_member_id)
-            if stored.head.archived and stored.head.version == opened.version:
-                raise ValidationFailed([FieldError("title", "record_archived")])
-            _check_project(connection, scope, stored.head.alliance_id, data, project_id)
-            clean = _clean_project(data)
-            old, new = audit.changed(_audited_project(stored.values), _audited_project(clean))
-            if not new and stored.head.version == opened.version:
-                return _project_record(scope, stored)  # nothing changed: nothing to write
-            if not _guarded_update(connection, Project, project_id, opened.version, _project_row(clean)):
-                raise _stale_project(connection, project_id, opened)
-            _write_links(connection, project_id, stored.values, clean)
-            _record_status_change(
-                connection, scope, project_id, old=stored.values.status, new=clean.status, now=utcnow()
-            )
-            audit.record(
-                connection,
-                scope,
-                action=AuditAction.UPDATE,
-                table="project",
-                record_id=project_id,
-                alliance_id=stored.head.alliance_id,
-                old=old,
-                new=new,
-            )
-    except IntegrityError as exc:
-        raise _integrity_failure(exc, title=(data.title or "").strip()) from exc
+    with write_transaction(engine, title=(data.title or "").strip()) as connection:
+        stored = _stored_project(connection, project_id)
+        if stored is None:
+            raise NotFound(f"project {project_id}")
+        scope.require_edit_project(stored.head.alliance_id, stored.head.lead_member_id)
+        if stored.head.archived and stored.head.version == opened.version:
+            raise ValidationFailed([FieldError("title", "record_archived")])
+        _check_project(connection, scope, stored.head.alliance_id, data, project_id)
+        clean = _clean_project(data)
+        old, new = audit.changed(_audited_project(stored.values), _audited_project(clean))
+        if not new and stored.head.version == opened.version:
+            return _project_record(scope, stored)  # nothing changed: nothing to write
+        if not guarded_update(connection, Project, project_id, opened.version, _project_row(clean)):
+            raise _stale_project(connection, project_id, opened)
+        _write_links(connection, project_id, stored.values, clean)
+        _record_status_change(connection, scope, project_id, old=stored.values.status, new=clean.status, now=utcnow())
+        audit.record(
+            connection,
+            scope,
+            action=AuditAction.UPDATE,
+            table="project",
+            record_id=project_id,
+            alliance_id=stored.head.alliance_id,
+            old=old,
+            new=new,
+        )
     head = replace(stored.head, version=opened.version + 1, lead_member_id=int(clean.lead_member_id or 0))
     return _project_record(scope, _StoredProject(head, clean))
 
@@ -689,7 +636,7 @@ def archive_project(engine: Engine, scope: Scope, project_id: int, *, opened: Pr
         if head.archived and head.version == opened.version:
             return
         now = utcnow()
-        if not _guarded_update(connection, Project, project_id, opened.version, {"archived_at": now}):
+        if not guarded_update(connection, Project, project_id, opened.version, {"archived_at": now}):
             raise _stale_project(connection, project_id, opened)
         audit.record(
             connection,
@@ -745,18 +692,14 @@ def restore_project(engine: Engine, scope: Scope, project_id: int) -> None:
 ENTRY_COLUMNS = ("project_id", "entry_date", "kind", "amount", "fund", "note")
 
 
-def _sees_money(connection: Connection, scope: Scope, head: _Head) -> bool:
-    statement = select(literal(True)).where(
-        col(Project.id) == head.id, scope.money_filter(col(Project.id), col(Project.lead_member_id))
-    )
-    return connection.execute(statement).first() is not None
-
-
 def project_entries(engine: Engine, scope: Scope, project_id: int) -> pl.DataFrame:
     """The project's bookings (not archived), for whoever may edit the project or read its money."""
     with engine.connect() as connection:
         head = _readable_head(connection, scope, project_id)
-        if not (scope.can_edit_project(head.alliance_id, head.lead_member_id) or _sees_money(connection, scope, head)):
+        if not (
+            scope.can_edit_project(head.alliance_id, head.lead_member_id)
+            or sees_project_money(connection, scope, head.id)
+        ):
             raise PermissionDenied(f"{scope.user} ({scope.role}) may not read the money of project {project_id}")
         statement = (
             select(
@@ -780,7 +723,7 @@ def project_entries(engine: Engine, scope: Scope, project_id: int) -> pl.DataFra
             "note": pl.String(),
             "version": pl.Int64(),
         }
-        return _frame(connection, statement, schema)
+        return rows_frame(connection, statement, schema)
 
 
 @dataclass(frozen=True)
@@ -837,7 +780,7 @@ def _stale_entry(connection: Connection, entry_id: int, opened: EntryRecord) -> 
     current = _stored_entry(connection, entry_id)
     if current is None:
         raise NotFound(f"financial_entry {entry_id}")
-    changes = _changes(
+    changes = field_changes(
         {**_entry_row(opened.values), "archived": False},
         {**_entry_row(current.record.values), "archived": current.archived},
     )
@@ -865,7 +808,9 @@ def _readable_entry(connection: Connection, scope: Scope, entry_id: int) -> tupl
 def open_entry(engine: Engine, scope: Scope, entry_id: int) -> EntryRecord:
     with engine.connect() as connection:
         stored, head = _readable_entry(connection, scope, entry_id)
-        visible = scope.can_edit_project(head.alliance_id, head.lead_member_id) or _sees_money(connection, scope, head)
+        visible = scope.can_edit_project(head.alliance_id, head.lead_member_id) or sees_project_money(
+            connection, scope, head.id
+        )
     if head.archived or (stored.archived and not scope.can_manage_alliance(head.alliance_id)):
         raise NotFound(f"financial_entry {entry_id}")
     if not visible:
@@ -875,56 +820,50 @@ def open_entry(engine: Engine, scope: Scope, entry_id: int) -> EntryRecord:
 
 def add_entry(engine: Engine, scope: Scope, data: EntryInput) -> EntryRecord:
     _require_writer(scope)
-    try:
-        with engine.begin() as connection:
-            head = _editable_head(connection, scope, data.project_id)
-            _check_entry(data)
-            clean = _clean_entry(data)
-            result = connection.execute(insert(FinancialEntry).values(**_entry_row(clean), **_stamp(utcnow())))
-            entry_id = _new_id(result)
-            audit.record(
-                connection,
-                scope,
-                action=AuditAction.CREATE,
-                table="financial_entry",
-                record_id=entry_id,
-                alliance_id=head.alliance_id,
-                new=_entry_row(clean),
-            )
-    except IntegrityError as exc:
-        raise _integrity_failure(exc) from exc
+    with write_transaction(engine) as connection:
+        head = _editable_head(connection, scope, data.project_id)
+        _check_entry(data)
+        clean = _clean_entry(data)
+        result = connection.execute(insert(FinancialEntry).values(**_entry_row(clean), **created_stamp(utcnow())))
+        entry_id = new_id(result)
+        audit.record(
+            connection,
+            scope,
+            action=AuditAction.CREATE,
+            table="financial_entry",
+            record_id=entry_id,
+            alliance_id=head.alliance_id,
+            new=_entry_row(clean),
+        )
     return EntryRecord(entry_id, 1, clean)
 
 
 def update_entry(engine: Engine, scope: Scope, entry_id: int, data: EntryInput, *, opened: EntryRecord) -> EntryRecord:
     _require_writer(scope)
-    try:
-        with engine.begin() as connection:
-            stored, head = _entry_and_project(connection, entry_id)
-            head = _editable_head(connection, scope, head.id)
-            if stored.archived and stored.record.version == opened.version:
-                raise ValidationFailed([FieldError("amount", "record_archived")])
-            if data.project_id != stored.record.values.project_id:
-                raise ValidationFailed([FieldError("project_id", "entry_project_fixed")])
-            _check_entry(data)
-            clean = _clean_entry(data)
-            old, new = audit.changed(_entry_row(stored.record.values), _entry_row(clean))
-            if not new and stored.record.version == opened.version:
-                return stored.record
-            if not _guarded_update(connection, FinancialEntry, entry_id, opened.version, _entry_row(clean)):
-                raise _stale_entry(connection, entry_id, opened)
-            audit.record(
-                connection,
-                scope,
-                action=AuditAction.UPDATE,
-                table="financial_entry",
-                record_id=entry_id,
-                alliance_id=head.alliance_id,
-                old=old,
-                new=new,
-            )
-    except IntegrityError as exc:
-        raise _integrity_failure(exc) from exc
+    with write_transaction(engine) as connection:
+        stored, head = _entry_and_project(connection, entry_id)
+        head = _editable_head(connection, scope, head.id)
+        if stored.archived and stored.record.version == opened.version:
+            raise ValidationFailed([FieldError("amount", "record_archived")])
+        if data.project_id != stored.record.values.project_id:
+            raise ValidationFailed([FieldError("project_id", "entry_project_fixed")])
+        _check_entry(data)
+        clean = _clean_entry(data)
+        old, new = audit.changed(_entry_row(stored.record.values), _entry_row(clean))
+        if not new and stored.record.version == opened.version:
+            return stored.record
+        if not guarded_update(connection, FinancialEntry, entry_id, opened.version, _entry_row(clean)):
+            raise _stale_entry(connection, entry_id, opened)
+        audit.record(
+            connection,
+            scope,
+            action=AuditAction.UPDATE,
+            table="financial_entry",
+            record_id=entry_id,
+            alliance_id=head.alliance_id,
+            old=old,
+            new=new,
+        )
     return EntryRecord(entry_id, opened.version + 1, clean)
 
 
@@ -936,7 +875,7 @@ def archive_entry(engine: Engine, scope: Scope, entry_id: int, *, opened: EntryR
         if stored.archived and stored.record.version == opened.version:
             return
         now = utcnow()
-        if not _guarded_update(connection, FinancialEntry, entry_id, opened.version, {"archived_at": now}):
+        if not guarded_update(connection, FinancialEntry, entry_id, opened.version, {"archived_at": now}):
             raise _stale_entry(connection, entry_id, opened)
         audit.record(
             connection,
@@ -995,7 +934,7 @@ def project_values(engine: Engine, scope: Scope, project_id: int) -> pl.DataFram
             "is_cumulative": pl.Boolean(),
             "version": pl.Int64(),
         }
-        return _frame(connection, statement, schema)
+        return rows_frame(connection, statement, schema)
 
 
 def _checked_value(connection: Connection, data: ValueInput) -> ValueInput:
@@ -1005,7 +944,7 @@ def _checked_value(connection: Connection, data: ValueInput) -> ValueInput:
     frame = one_row({**asdict(data), "dimensions": (data.dimensions or "").strip()}, VALUE_SCHEMA).with_columns(
         canonical_dimensions(pl.col("dimensions")).alias("dimensions")
     )
-    _fail_on(violations(frame, value_rules([_as_int(value) for value in known], reportable_ids=reportable)))
+    _fail_on(violations(frame, value_rules([as_int(value) for value in known], reportable_ids=reportable)))
     return replace(data, dimensions=str(frame["dimensions"][0]), is_cumulative=bool(data.is_cumulative))
 
 
@@ -1030,7 +969,7 @@ def report_value(engine: Engine, scope: Scope, data: ValueInput, *, opened_versi
             old, new = audit.changed(stored.values, wanted)
             if not new:
                 return stored.id
-            if not _guarded_update(connection, Observation, stored.id, stored.version, wanted):
+            if not guarded_update(connection, Observation, stored.id, stored.version, wanted):
                 raise _stale_value(_stored_value(connection, clean) or stored, clean, opened_version)
             audit.record(
                 connection,
@@ -1048,7 +987,7 @@ def report_value(engine: Engine, scope: Scope, data: ValueInput, *, opened_versi
         with engine.connect() as connection:
             current = _stored_value(connection, clean)
         if current is None:
-            raise _integrity_failure(exc) from exc
+            raise integrity_failure(exc) from exc
         raise _stale_value(current, clean, opened_version) from None
 
 
@@ -1060,14 +999,16 @@ class _StoredValue:
 
 
 def _stale_value(stored: _StoredValue, wanted: ValueInput, opened_version: int | None) -> StaleEdit:
-    changes = _changes({"value": wanted.value, "is_cumulative": wanted.is_cumulative}, stored.values)
+    changes = field_changes({"value": wanted.value, "is_cumulative": wanted.is_cumulative}, stored.values)
     return StaleEdit("observation", stored.id, expected=opened_version or 0, current=stored.version, changes=changes)
 
 
 def _insert_value(connection: Connection, scope: Scope, head: _Head, clean: ValueInput) -> int:
     row = {name: getattr(clean, name) for name in VALUE_COLUMNS}
-    result = connection.execute(insert(Observation).values({**row, "source": REPORTED_SOURCE, **_stamp(utcnow())}))
-    value_id = _new_id(result)
+    result = connection.execute(
+        insert(Observation).values({**row, "source": REPORTED_SOURCE, **created_stamp(utcnow())})
+    )
+    value_id = new_id(result)
     audit.record(
         connection,
         scope,
@@ -1093,7 +1034,7 @@ def _stored_value(connection: Connection, data: ValueInput) -> _StoredValue | No
     ).one_or_none()
     if row is None:
         return None
-    return _StoredValue(_as_int(row[0]), _as_int(row[1]), {"value": row[2], "is_cumulative": bool(row[3])})
+    return _StoredValue(as_int(row[0]), as_int(row[1]), {"value": row[2], "is_cumulative": bool(row[3])})
 
 
 # --- targets ----------------------------------------------------------------------------------------------------
@@ -1148,7 +1089,7 @@ def target_rows(engine: Engine, scope: Scope, alliance_id: int, *, include_archi
         "archived": pl.Boolean(),
     }
     with engine.connect() as connection:
-        return _frame(connection, statement, schema)
+        return rows_frame(connection, statement, schema)
 
 
 @dataclass(frozen=True)
@@ -1194,9 +1135,9 @@ def _check_target(connection: Connection, alliance_id: int, data: TargetInput) -
         select(col(Project.id)).where(col(Project.alliance_id) == alliance_id, col(Project.archived_at).is_(None))
     ).scalars()
     context = TargetContext(
-        indicator_ids=[_as_int(value) for value in indicator_ids],
-        topic_ids=[_as_int(value) for value in topic_ids],
-        project_ids=[_as_int(value) for value in project_ids],
+        indicator_ids=[as_int(value) for value in indicator_ids],
+        topic_ids=[as_int(value) for value in topic_ids],
+        project_ids=[as_int(value) for value in project_ids],
     )
     frame = one_row({**asdict(clean), "scope": _text(clean.scope)}, TARGET_SCHEMA)
     _fail_on(violations(frame, target_rules(context)))
@@ -1210,7 +1151,7 @@ def _stale_target(connection: Connection, target_id: int, opened: TargetRecord) 
     current = _stored_target(connection, target_id)
     if current is None:
         raise NotFound(f"target {target_id}")
-    changes = _changes(
+    changes = field_changes(
         {**_target_row(opened.values), "archived": False},
         {**_target_row(current.record.values), "archived": current.archived},
     )
@@ -1232,24 +1173,21 @@ def create_target(engine: Engine, scope: Scope, alliance_id: int, data: TargetIn
     _require_writer(scope)
     scope.require_manage_alliance(alliance_id)
     clean = _clean_target(data)
-    try:
-        with engine.begin() as connection:
-            _check_target(connection, alliance_id, data)
-            result = connection.execute(
-                insert(Target).values(alliance_id=alliance_id, **_target_row(clean), **_stamp(utcnow()))
-            )
-            target_id = _new_id(result)
-            audit.record(
-                connection,
-                scope,
-                action=AuditAction.CREATE,
-                table="target",
-                record_id=target_id,
-                alliance_id=alliance_id,
-                new=_target_row(clean),
-            )
-    except IntegrityError as exc:
-        raise _integrity_failure(exc) from exc
+    with write_transaction(engine) as connection:
+        _check_target(connection, alliance_id, data)
+        result = connection.execute(
+            insert(Target).values(alliance_id=alliance_id, **_target_row(clean), **created_stamp(utcnow()))
+        )
+        target_id = new_id(result)
+        audit.record(
+            connection,
+            scope,
+            action=AuditAction.CREATE,
+            table="target",
+            record_id=target_id,
+            alliance_id=alliance_id,
+            new=_target_row(clean),
+        )
     return TargetRecord(target_id, alliance_id, 1, clean)
 
 
@@ -1266,29 +1204,26 @@ def update_target(
 ) -> TargetRecord:
     _require_writer(scope)
     clean = _clean_target(data)
-    try:
-        with engine.begin() as connection:
-            stored = _managed_target(connection, scope, target_id)
-            if stored.archived and stored.record.version == opened.version:
-                raise ValidationFailed([FieldError("indicator_id", "record_archived")])
-            _check_target(connection, stored.record.alliance_id, data)
-            old, new = audit.changed(_target_row(stored.record.values), _target_row(clean))
-            if not new and stored.record.version == opened.version:
-                return stored.record
-            if not _guarded_update(connection, Target, target_id, opened.version, _target_row(clean)):
-                raise _stale_target(connection, target_id, opened)
-            audit.record(
-                connection,
-                scope,
-                action=AuditAction.UPDATE,
-                table="target",
-                record_id=target_id,
-                alliance_id=stored.record.alliance_id,
-                old=old,
-                new=new,
-            )
-    except IntegrityError as exc:
-        raise _integrity_failure(exc) from exc
+    with write_transaction(engine) as connection:
+        stored = _managed_target(connection, scope, target_id)
+        if stored.archived and stored.record.version == opened.version:
+            raise ValidationFailed([FieldError("indicator_id", "record_archived")])
+        _check_target(connection, stored.record.alliance_id, data)
+        old, new = audit.changed(_target_row(stored.record.values), _target_row(clean))
+        if not new and stored.record.version == opened.version:
+            return stored.record
+        if not guarded_update(connection, Target, target_id, opened.version, _target_row(clean)):
+            raise _stale_target(connection, target_id, opened)
+        audit.record(
+            connection,
+            scope,
+            action=AuditAction.UPDATE,
+            table="target",
+            record_id=target_id,
+            alliance_id=stored.record.alliance_id,
+            old=old,
+            new=new,
+        )
     return TargetRecord(target_id, stored.record.alliance_id, opened.version + 1, clean)
 
 
@@ -1299,7 +1234,7 @@ def archive_target(engine: Engine, scope: Scope, target_id: int, *, opened: Targ
         if stored.archived and stored.record.version == opened.version:
             return
         now = utcnow()
-        if not _guarded_update(connection, Target, target_id, opened.version, {"archived_at": now}):
+        if not guarded_update(connection, Target, target_id, opened.version, {"archived_at": now}):
             raise _stale_target(connection, target_id, opened)
         audit.record(
             connection,
@@ -1341,7 +1276,7 @@ def budget_rows(engine: Engine, scope: Scope, alliance_id: int) -> pl.DataFrame:
         "version": pl.Int64(),
     }
     with engine.connect() as connection:
-        return _frame(connection, statement, schema)
+        return rows_frame(connection, statement, schema)
 
 
 def _stored_budget(connection: Connection, alliance_id: int, fund: str, year: int) -> tuple[int, int, Decimal] | None:
@@ -1350,7 +1285,7 @@ def _stored_budget(connection: Connection, alliance_id: int, fund: str, year: in
             col(Budget.alliance_id) == alliance_id, col(Budget.fund) == fund, col(Budget.year) == year
         )
     ).one_or_none()
-    return None if row is None else (_as_int(row[0]), _as_int(row[1]), _money(row[2]) or Decimal("0.00"))
+    return None if row is None else (as_int(row[0]), as_int(row[1]), _money(row[2]) or Decimal("0.00"))
 
 
 def set_budget(
@@ -1391,7 +1326,7 @@ def set_budget(
                         year=year,
                         planned_amount=planned,
                         source="",
-                        **_stamp(utcnow()),
+                        **created_stamp(utcnow()),
                     )
                 )
                 audit.record(
@@ -1399,7 +1334,7 @@ def set_budget(
                     scope,
                     action=AuditAction.CREATE,
                     table="budget",
-                    record_id=_new_id(result),
+                    record_id=new_id(result),
                     alliance_id=alliance_id,
                     new={"fund": fund, "year": year, "planned_amount": planned},
                 )
@@ -1415,7 +1350,7 @@ def set_budget(
                 )
             if old_amount == planned:
                 return
-            if not _guarded_update(connection, Budget, budget_id, version, {"planned_amount": planned}):
+            if not guarded_update(connection, Budget, budget_id, version, {"planned_amount": planned}):
                 current = _stored_budget(connection, alliance_id, fund, year)
                 raise StaleEdit(
                     "budget",
@@ -1439,7 +1374,7 @@ def set_budget(
         with engine.connect() as connection:
             current = _stored_budget(connection, alliance_id, fund, year)
         if current is None:
-            raise _integrity_failure(exc) from exc
+            raise integrity_failure(exc) from exc
         raise StaleEdit(
             "budget",
             current[0],
@@ -1484,8 +1419,8 @@ def archived_records(engine: Engine, scope: Scope, alliance_id: int, *, language
     )
     stamp = pl.Datetime("us", "UTC")
     with engine.connect() as connection:
-        project_frame = _frame(connection, projects, {"id": pl.Int64(), "label": pl.String(), "archived_at": stamp})
-        entry_frame = _frame(
+        project_frame = rows_frame(connection, projects, {"id": pl.Int64(), "label": pl.String(), "archived_at": stamp})
+        entry_frame = rows_frame(
             connection,
             entries,
             {
@@ -1497,7 +1432,7 @@ def archived_records(engine: Engine, scope: Scope, alliance_id: int, *, language
                 "archived_at": stamp,
             },
         )
-        target_frame = _frame(
+        target_frame = rows_frame(
             connection,
             targets,
             {"id": pl.Int64(), "code": pl.String(), "scope": pl.String(), "due_date": pl.Date(), "archived_at": stamp},
@@ -1551,6 +1486,8 @@ def restore(engine: Engine, scope: Scope, table: str, record_id: int) -> None:
 
 
 __all__ = [
+    "GENERAL_FIELD",  # shared with applications.py, kept public here
+    "TITLE_CONSTRAINT",
     "EntryInput",
     "EntryRecord",
     "FormOptions",

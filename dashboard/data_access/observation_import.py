@@ -16,6 +16,7 @@ from dashboard.data_access import audit
 from dashboard.data_access.models import utcnow
 from dashboard.data_access.scope import PermissionDenied, Role, Scope
 from dashboard.data_access.vocabulary import AuditAction, Direction, RegionLevel
+from dashboard.data_access.write_support import rows_frame
 from dashboard.i18n import formats, t
 from dashboard.importers.model import (
     INDICATOR_SCHEMA,
@@ -275,11 +276,6 @@ STORED_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
-def _frame(connection: Connection, statement: Any, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    rows = connection.execute(statement).all()
-    return pl.DataFrame([tuple(row) for row in rows], schema=schema, orient="row")
-
-
 def _chunks(values: list[str], size: int) -> Iterator[list[str]]:
     for offset in range(0, len(values), size):
         yield values[offset : offset + size]
@@ -289,7 +285,7 @@ def _stored_regions(connection: Connection, keys: list[str]) -> pl.DataFrame:
     region = _table("region")
     schema: dict[str, pl.DataType] = {"ags": pl.String()}
     parts = [
-        _frame(connection, select(region.c.ags).where(region.c.ags.in_(chunk)), schema)
+        rows_frame(connection, select(region.c.ags).where(region.c.ags.in_(chunk)), schema)
         for chunk in _chunks(keys, REGION_CHUNK)
     ]
     return pl.concat([pl.DataFrame(schema=schema), *parts])
@@ -301,7 +297,7 @@ def _stored_indicators(connection: Connection, codes: list[str]) -> pl.DataFrame
         indicator.c.code.in_(codes)
     )
     schema: dict[str, pl.DataType] = {"code": pl.String(), "id": pl.Int64(), "name": pl.String(), "unit": pl.String()}
-    return _frame(connection, statement, schema)
+    return rows_frame(connection, statement, schema)
 
 
 def _stored_values(connection: Connection, observations: pl.DataFrame, stored: pl.DataFrame) -> pl.DataFrame:
@@ -326,7 +322,7 @@ def _stored_values(connection: Connection, observations: pl.DataFrame, stored: p
                 table.c.region_ags.in_(chunk),
                 table.c.period_end.between(first, last),
             )
-            parts.append(_frame(connection, statement, STORED_SCHEMA))
+            parts.append(rows_frame(connection, statement, STORED_SCHEMA))
     return pl.concat(parts)
 
 

@@ -111,13 +111,13 @@ def _race(calls: list[Callable[[], Any]]) -> list[Any]:
 def meet_at_the_update(monkeypatch: pytest.MonkeyPatch) -> None:
     """Both saves pass their reads and checks before either runs its guarded UPDATE: a real collision."""
     barrier = threading.Barrier(2, timeout=30)
-    guarded = editing._guarded_update
+    guarded = editing.guarded_update
 
     def together(*args: Any, **kwargs: Any) -> bool:
         barrier.wait()
         return guarded(*args, **kwargs)
 
-    monkeypatch.setattr(editing, "_guarded_update", together)
+    monkeypatch.setattr(editing, "guarded_update", together)
 
 
 @pytest.mark.usefixtures("meet_at_the_update")
