@@ -1183,7 +1183,13 @@ def _assemble_pipeline(
             topics=pl.col("topics").fill_null(empty),
             regions=pl.col("regions").fill_null(empty),
         )
-        .with_columns(waiting_days=(pl.lit(today) - pl.col("stage_since")).dt.total_days())
+        # An idea is not submitted yet: nobody waits on the alliance, so it has no waiting time (and does not
+        # stretch the idea stage's median with years-old notes).
+        .with_columns(
+            waiting_days=pl.when(pl.col("status") != ProjectStatus.IDEE.value).then(
+                (pl.lit(today) - pl.col("stage_since")).dt.total_days()
+            )
+        )
     )
 
 

@@ -650,3 +650,13 @@ def test_bulk_imports_record_the_status_history(engine: Engine) -> None:
         ("Antrag aus der Tabelle", None, "beantragt"),
         (OPEN, "beantragt", "zurueckgezogen"),
     ]
+
+
+def test_an_idea_waits_on_nobody(seeded_engine: Engine) -> None:
+    """Ideas are not submitted: no waiting time, so years-old notes do not stretch the stage's median."""
+    son = int(queries.alliances(seeded_engine, DEMO_SCOPE).filter(slug="suedostniedersachsen")["id"][0])
+    rows = A.pipeline(seeded_engine, DEMO_SCOPE, son, ApplicationFilter(), today=TODAY)
+    ideas = rows.filter(status="idee")
+    assert not ideas.is_empty()
+    assert ideas["waiting_days"].null_count() == ideas.height
+    assert rows.filter(status="beantragt")["waiting_days"].null_count() == 0
