@@ -41,7 +41,8 @@ else:
     chosen = st.selectbox(
         t("targets.choose", lang),
         options=list(rows),
-        format_func=lambda key: target_choice_label(rows[key], lang),
+        # A dict's lookup, not a lambda, which would keep the page's namespace alive in session state (projects.py).
+        format_func={key: target_choice_label(row, lang) for key, row in rows.items()}.__getitem__,
         key="ziel",
     )
     write_to_url("ziel", chosen)
