@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -25,7 +25,7 @@ from dashboard.domain.fund_use import FundUseView
 from dashboard.domain.partners import network_layout
 from dashboard.domain.targets import TargetTracking
 from dashboard.exporters.statement import render_statement_docx
-from dashboard.loaders import EsfSummary
+from dashboard.loaders import ComparisonInputs, EsfSummary, FundUseInputs
 
 
 def _bounds() -> tuple[int, int]:
@@ -80,9 +80,16 @@ def _settings_key(settings: Settings) -> str:
     return f"{settings!r}#{data_generation(settings)}"
 
 
-def _cached(*, ttl: int = TTL) -> Any:
+def _scope_key(scope: Scope) -> str:
+    # One string instead of Streamlit hashing the dataclass member by member: a liaison's scope holds 50 alliance
+    # ids, each hashed on its own, ~600 objects a run over a page's cached calls. Sorted: equal sets, equal keys.
+    alliances = None if scope.alliance_ids is None else sorted(scope.alliance_ids)
+    return f"{scope.user}|{scope.role.value}|{alliances}|{sorted(scope.member_ids)}"
+
+
+def _cached(*, ttl: int = TTL, max_entries: int = MAX_ENTRIES) -> Any:
     """st.cache_data bounded by TTL and MAX_ENTRIES, keyed with the database's change counter."""
-    return st.cache_data(ttl=ttl, max_entries=MAX_ENTRIES, hash_funcs={Settings: _settings_key})
+    return st.cache_data(ttl=ttl, max_entries=max_entries, hash_funcs={Settings: _settings_key, Scope: _scope_key})
 
 
 @st.cache_resource(max_entries=POOLS)
@@ -172,18 +179,44 @@ def alliance_funds(settings: Settings, scope: Scope, alliance_id: int) -> list[s
     return queries.alliance_funds(engine(settings), scope, alliance_id)
 
 
+# The Stichtag-independent reads of fund use and of the comparison are cached apart from the Stichtag step, so a
+# new Stichtag or fund choice costs milliseconds instead of a scan of all entries. Few of them: one per scope (and
+# alliance) looking now. The comparison's holds every entry its scope may read (9 MB for a liaison of all 50
+# alliances on the large instance), so it is keyed by what the scope may read, not by who reads.
+INPUTS_MAX_ENTRIES = 8
+COMPARISON_INPUTS_MAX_ENTRIES = 4
+
+
+@_cached(max_entries=INPUTS_MAX_ENTRIES)
+def fund_use_inputs(settings: Settings, scope: Scope, alliance_id: int) -> FundUseInputs:
+    """Budget, projects, entries, flows and topic links of an alliance, for any Stichtag and fund choice."""
+    return loaders.fund_use_inputs(engine(settings), scope, alliance_id)
+
+
 @_cached()
 def fund_use_view(
     settings: Settings, scope: Scope, alliance: dict[str, Any], as_of: date, funds: tuple[str, ...]
 ) -> FundUseView:
     """The alliance's fund use on a Stichtag for the chosen funds, keyed by all of them and the scope."""
-    return loaders.fund_use_view(engine(settings), scope, alliance, as_of, funds=funds, rules=settings.fund_rules)
+    inputs = fund_use_inputs(settings, scope, int(alliance["id"]))
+    return loaders.fund_use_view_on(alliance, inputs, as_of, funds=funds, rules=settings.fund_rules)
+
+
+@_cached(max_entries=COMPARISON_INPUTS_MAX_ENTRIES)
+def _comparison_inputs(settings: Settings, rights: Scope) -> ComparisonInputs:
+    return loaders.comparison_inputs(engine(settings), rights)
+
+
+def comparison_inputs(settings: Settings, scope: Scope) -> ComparisonInputs:
+    """Alliances, budgets, inhabitants and every readable project's entries, for any Stichtag. Shared by users
+    with the same rights: what a scope reads depends on its role, alliances and members, never on the user name."""
+    return _comparison_inputs(settings, replace(scope, user=""))
 
 
 @_cached()
 def alliance_comparison(settings: Settings, scope: Scope, as_of: date) -> pl.DataFrame:
     """Every readable alliance side by side on a Stichtag."""
-    return loaders.alliance_comparison(engine(settings), scope, as_of, settings.fund_rules)
+    return loaders.alliance_comparison_on(comparison_inputs(settings, scope), as_of, settings.fund_rules)
 
 
 @_cached()

@@ -16,38 +16,93 @@ from dashboard.data_access.scope import Scope
 from dashboard.domain import esf, fund_use, targets
 
 
+@dataclass(frozen=True)
+class FundUseInputs:
+    """What one alliance's fund use is computed from on any Stichtag and for any fund choice (cache.py keeps it
+    per scope and change; the Stichtag step then takes milliseconds instead of re-reading the entries)."""
+
+    budget: pl.DataFrame  # alliance_id, fund, year, planned_cents (every fund)
+    book: queries.ProjectMoneyBook  # the alliance's projects and entries
+    flows: pl.DataFrame  # financial_flows_by_day, every fund
+    topic_links: pl.DataFrame  # project_topic_links
+
+
+def fund_use_inputs(engine: Engine, scope: Scope, alliance_id: int) -> FundUseInputs:
+    return FundUseInputs(
+        budget=queries.budgets(engine, scope, [alliance_id]),
+        book=queries.project_money_book(engine, scope, alliance_ids=[alliance_id]),
+        flows=queries.financial_flows_by_day(engine, scope, alliance_id),
+        topic_links=queries.project_topic_links(engine, scope, alliance_id),
+    )
+
+
+def fund_use_view_on(
+    alliance: dict[str, Any], inputs: FundUseInputs, as_of: date, *, funds: Sequence[str], rules: FundRules
+) -> fund_use.FundUseView:
+    """The fund-use view on a Stichtag for the chosen funds (empty: all) from the loaded inputs: the same figures
+    as reading ``queries.fund_use_data`` for that day."""
+    chosen = list(funds)
+    budget, flows = inputs.budget, inputs.flows
+    if chosen:
+        budget = budget.filter(pl.col("fund").is_in(chosen))
+        flows = flows.filter(pl.col("fund").is_in(chosen))
+    projects = queries.project_money_on(
+        inputs.book,
+        as_of,
+        funds=chosen or None,
+        counting_until={int(alliance["id"]): fund_use.counting_day(alliance["period_end"], rules)},
+    )
+    return fund_use.fund_use_view(
+        alliance, budget, projects, flows, inputs.topic_links, as_of=as_of, funds=funds, rules=rules
+    )
+
+
 def fund_use_view(
     engine: Engine, scope: Scope, alliance: dict[str, Any], as_of: date, *, funds: Sequence[str], rules: FundRules
 ) -> fund_use.FundUseView:
     """One alliance's fund use on a Stichtag for the chosen funds (empty: all)."""
-    data = queries.fund_use_data(
-        engine,
-        scope,
-        int(alliance["id"]),
-        as_of,
-        funds=funds,
-        counting_until=fund_use.counting_day(alliance["period_end"], rules),
+    inputs = fund_use_inputs(engine, scope, int(alliance["id"]))
+    return fund_use_view_on(alliance, inputs, as_of, funds=funds, rules=rules)
+
+
+@dataclass(frozen=True)
+class ComparisonInputs:
+    """What the comparison of every readable alliance is computed from on any Stichtag."""
+
+    alliances: pl.DataFrame  # queries.alliances
+    budgets: pl.DataFrame  # queries.budgets
+    populations: pl.DataFrame  # queries.alliance_populations
+    book: queries.ProjectMoneyBook  # every readable project and its entries
+
+
+def comparison_inputs(engine: Engine, scope: Scope) -> ComparisonInputs:
+    return ComparisonInputs(
+        alliances=queries.alliances(engine, scope),
+        budgets=queries.budgets(engine, scope),
+        populations=queries.alliance_populations(engine, scope),
+        book=queries.project_money_book(engine, scope, by_fund=False, details=False),
     )
-    return fund_use.fund_use_view(
-        alliance, data.budget, data.projects, data.flows, data.topic_links, as_of=as_of, funds=funds, rules=rules
+
+
+def alliance_comparison_on(inputs: ComparisonInputs, as_of: date, rules: FundRules) -> pl.DataFrame:
+    """The comparison on a Stichtag from the loaded inputs (the same table as one aggregate query per table)."""
+    counting = {
+        int(alliance_id): fund_use.counting_day(end, rules)
+        for alliance_id, end in inputs.alliances.select("id", "period_end").iter_rows()
+    }
+    return fund_use.alliance_comparison(
+        inputs.alliances,
+        inputs.budgets,
+        queries.project_money_on(inputs.book, as_of, counting_until=counting),
+        inputs.populations,
+        as_of=as_of,
+        rules=rules,
     )
 
 
 def alliance_comparison(engine: Engine, scope: Scope, as_of: date, rules: FundRules) -> pl.DataFrame:
-    """Every alliance the scope may read side by side on a Stichtag (one aggregate query per table)."""
-    alliances = queries.alliances(engine, scope)
-    counting = {
-        int(alliance_id): fund_use.counting_day(end, rules)
-        for alliance_id, end in alliances.select("id", "period_end").iter_rows()
-    }
-    return fund_use.alliance_comparison(
-        alliances,
-        queries.budgets(engine, scope),
-        queries.project_money(engine, scope, as_of, counting_until=counting),
-        queries.alliance_populations(engine, scope),
-        as_of=as_of,
-        rules=rules,
-    )
+    """Every alliance the scope may read side by side on a Stichtag."""
+    return alliance_comparison_on(comparison_inputs(engine, scope), as_of, rules)
 
 
 def target_tracking(

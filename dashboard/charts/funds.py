@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import html
 from datetime import date
+from typing import Any
 
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard.charts.theme import BLACK, BLUE, GREEN, GREY, ORANGE, SKY, VERMILION, styled
+from dashboard.charts.theme import BLACK, BLUE, GREEN, GREY, ORANGE, SKY, VERMILION, layout
 from dashboard.domain.fund_use import Breakdown, FundUseView, Funnel
 from dashboard.i18n import formats, t
 
@@ -19,15 +20,32 @@ def _euro_hover(language: str) -> str:
     return "%{y:,.2f} €" if language == "de" else "€%{y:,.2f}"
 
 
-def _month_axis(figure: go.Figure, language: str) -> None:
+def _month_axis(language: str) -> dict[str, Any]:
     # Plotly's month names are English; German axes use numeric months instead.
     month_format = "%b %Y" if language == "en" else "%m.%Y"
-    figure.update_xaxes(title=None, tickformat=month_format, hoverformat="%d.%m.%Y" if language == "de" else "%d %b %Y")
+    return {"title": {}, "tickformat": month_format, "hoverformat": "%d.%m.%Y" if language == "de" else "%d %b %Y"}
 
 
-def _marker(figure: go.Figure, day: date, text: str, colour: str) -> None:
-    figure.add_vline(x=day, line={"color": colour, "dash": "dot", "width": 1})
-    figure.add_annotation(x=day, y=1, yref="paper", text=text, showarrow=False, xanchor="left", yanchor="top")
+def _figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> go.Figure:
+    """A figure from its finished spec, without Plotly's validation and copying per step (see theme.layout)."""
+    return go.Figure({"data": data, "layout": layout}, _validate=False)
+
+
+def _marker(day: date, text: str, colour: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A dotted vertical line over the plot at ``day`` and its label at the top (what add_vline and add_annotation
+    would add)."""
+    line = {
+        "type": "line",
+        "x0": day,
+        "x1": day,
+        "xref": "x",
+        "y0": 0,
+        "y1": 1,
+        "yref": "y domain",
+        "line": {"color": colour, "dash": "dot", "width": 1},
+    }
+    label = {"x": day, "y": 1, "yref": "paper", "text": text, "showarrow": False, "xanchor": "left", "yanchor": "top"}
+    return line, label
 
 
 def absorption_figure(view: FundUseView, language: str) -> go.Figure:
@@ -35,19 +53,20 @@ def absorption_figure(view: FundUseView, language: str) -> go.Figure:
     curve, path = view.curve, view.path
     days = curve["day"].to_list()
     euro = _euro_hover(language)
-    figure = go.Figure()
+    data: list[dict[str, Any]] = []
     if path.height:
         # The band first, so the lines stay on top of it.
-        figure.add_trace(
-            go.Scatter(
-                x=path["day"].to_list() + path["day"].reverse().to_list(),
-                y=((path["high_cents"] / 100).to_list() + (path["low_cents"] / 100).reverse().to_list()),
-                fill="toself",
-                fillcolor="rgba(230, 159, 0, 0.18)",
-                line={"width": 0},
-                name=t("funds.chart.band", language),
-                hoverinfo="skip",
-            )
+        data.append(
+            {
+                "type": "scatter",
+                "x": path["day"].to_list() + path["day"].reverse().to_list(),
+                "y": (path["high_cents"] / 100).to_list() + (path["low_cents"] / 100).reverse().to_list(),
+                "fill": "toself",
+                "fillcolor": "rgba(230, 159, 0, 0.18)",
+                "line": {"width": 0},
+                "name": t("funds.chart.band", language),
+                "hoverinfo": "skip",
+            }
         )
     lines = [
         (days, curve["budget_cents"], "funds.chart.budget", BLACK, "hv", "dash", 1.5),
@@ -59,27 +78,53 @@ def absorption_figure(view: FundUseView, language: str) -> go.Figure:
         lines.append(
             (path["day"].to_list(), path["forecast_cents"], "funds.chart.forecast", ORANGE, "linear", "dash", 2)
         )
-    for x, cents, key, colour, shape, dash, width in lines:
-        figure.add_trace(
-            go.Scatter(
-                x=x,
-                y=(cents / 100).to_list(),
-                name=t(key, language),
-                mode="lines",
-                line={"color": colour, "shape": shape, "dash": dash, "width": width},
-                hovertemplate=euro,
-                connectgaps=False,
-            )
-        )
-    figure.add_vrect(x0=view.period_start, x1=view.period_end, fillcolor=GREEN, opacity=0.06, line_width=0)
+    data += [
+        {
+            "type": "scatter",
+            "x": x,
+            "y": (cents / 100).to_list(),
+            "name": t(key, language),
+            "mode": "lines",
+            "line": {"color": colour, "shape": shape, "dash": dash, "width": width},
+            "hovertemplate": euro,
+            "connectgaps": False,
+        }
+        for x, cents, key, colour, shape, dash, width in lines
+    ]
+    period = {
+        "type": "rect",
+        "x0": view.period_start,
+        "x1": view.period_end,
+        "xref": "x",
+        "y0": 0,
+        "y1": 1,
+        "yref": "y domain",
+        "fillcolor": GREEN,
+        "opacity": 0.06,
+        "line": {"width": 0},
+    }
+    markers = []
     last = max([*days, *path["day"].to_list()]) if days else view.period_end
     if days and days[0] <= view.as_of <= last:
-        _marker(figure, view.as_of, t("funds.chart.as_of", language), GREY)
+        markers.append(_marker(view.as_of, t("funds.chart.as_of", language), GREY))
     if view.forecast.counting_until <= last:
-        _marker(figure, view.forecast.counting_until, t("funds.chart.counting", language), VERMILION)
-    figure.update_yaxes(title=t("overview.chart.y_title", language), rangemode="tozero", tickformat=",.0f")
-    _month_axis(figure, language)
-    return styled(figure, language, height=400)
+        markers.append(_marker(view.forecast.counting_until, t("funds.chart.counting", language), VERMILION))
+    labels = {"annotations": [label for _, label in markers]} if markers else {}
+    return _figure(
+        data,
+        layout(
+            language,
+            height=400,
+            shapes=[period, *(line for line, _ in markers)],
+            **labels,
+            yaxis={
+                "title": {"text": t("overview.chart.y_title", language)},
+                "rangemode": "tozero",
+                "tickformat": ",.0f",
+            },
+            xaxis=_month_axis(language),
+        ),
+    )
 
 
 def funnel_figure(funnel: Funnel, language: str) -> go.Figure:
@@ -94,20 +139,18 @@ def funnel_figure(funnel: Funnel, language: str) -> go.Figure:
         f"{formats.money_short(cents, language)} · {formats.percent(funnel.share(cents), language, decimals=0)}"
         for _, cents, _ in stages
     ]
-    figure = go.Figure(
-        go.Funnel(
-            y=[t(key, language) for key, _, _ in stages],
-            x=[cents / 100 for _, cents, _ in stages],
-            text=texts,
-            textinfo="text",
-            marker={"color": [colour for _, _, colour in stages]},
-            connector={"line": {"color": GREY, "width": 1}},
-            hovertemplate="%{y}: " + ("%{x:,.2f} €" if language == "de" else "€%{x:,.2f}") + "<extra></extra>",
-        )
-    )
-    figure = styled(figure, language, height=300)
-    figure.update_layout(hovermode="closest", margin={"l": 10, "r": 10, "t": 10, "b": 10})
-    return figure
+    trace = {
+        "type": "funnel",
+        "y": [t(key, language) for key, _, _ in stages],
+        "x": [cents / 100 for _, cents, _ in stages],
+        "text": texts,
+        "textinfo": "text",
+        "marker": {"color": [colour for _, _, colour in stages]},
+        "connector": {"line": {"color": GREY, "width": 1}},
+        "hovertemplate": "%{y}: " + ("%{x:,.2f} €" if language == "de" else "€%{x:,.2f}") + "<extra></extra>",
+    }
+    margin = {"l": 10, "r": 10, "t": 10, "b": 10}
+    return _figure([trace], layout(language, height=300, hovermode="closest", margin=margin))
 
 
 def breakdown_figure(frame: pl.DataFrame, breakdown: Breakdown, labels: list[str], language: str) -> go.Figure:
@@ -115,68 +158,79 @@ def breakdown_figure(frame: pl.DataFrame, breakdown: Breakdown, labels: list[str
     top = frame.head(BREAKDOWN_LIMIT)
     # Plotly renders a subset of HTML in labels; names are user text.
     names = [html.escape(name) for name in labels[: top.height]]
-    figure = go.Figure()
     series = [("planned_cents", "funds.col.planned", BLACK), ("committed_cents", "funds.col.committed", BLUE)]
     series.append(("disbursed_cents", "funds.col.disbursed", ORANGE))
     money = "%{x:,.2f} €" if language == "de" else "€%{x:,.2f}"
-    for column, key, colour in series:
-        if top[column].null_count() == top.height:
-            continue
-        figure.add_trace(
-            go.Bar(
-                y=names,
-                x=(top[column] / 100).to_list(),
-                name=t(key, language),
-                orientation="h",
-                marker_color=colour,
-                hovertemplate=money,
-            )
-        )
-    figure.update_yaxes(autorange="reversed", type="category")
-    figure.update_xaxes(tickformat=",.0f")
-    figure = styled(figure, language, height=max(220, 34 * top.height + 90))
-    figure.update_layout(barmode="group", hovermode="y unified")
-    return figure
+    data = [
+        {
+            "type": "bar",
+            "y": names,
+            "x": (top[column] / 100).to_list(),
+            "name": t(key, language),
+            "orientation": "h",
+            "marker": {"color": colour},
+            "hovertemplate": money,
+        }
+        for column, key, colour in series
+        if top[column].null_count() < top.height
+    ]
+    return _figure(
+        data,
+        layout(
+            language,
+            height=max(220, 34 * top.height + 90),
+            yaxis={"autorange": "reversed", "type": "category"},
+            xaxis={"tickformat": ",.0f"},
+            barmode="group",
+            hovermode="y unified",
+        ),
+    )
 
 
 def comparison_figure(table: pl.DataFrame, language: str) -> go.Figure:
     """Each alliance at (time passed, paid of budget); bubbles by budget, at-risk ones in vermilion."""
-    figure = go.Figure()
-    figure.add_trace(
-        go.Scatter(
-            x=[0, 1],
-            y=[0, 1],
-            mode="lines",
-            line={"color": GREY, "dash": "dot"},
-            name=t("compare.chart_line", language),
-            hoverinfo="skip",
-        )
-    )
+    data: list[dict[str, Any]] = [
+        {
+            "type": "scatter",
+            "x": [0, 1],
+            "y": [0, 1],
+            "mode": "lines",
+            "line": {"color": GREY, "dash": "dot"},
+            "name": t("compare.chart_line", language),
+            "hoverinfo": "skip",
+        }
+    ]
+    largest = max(int(table["budget_cents"].max() or 0) / 100, 1.0)  # type: ignore[arg-type]
     for at_risk, colour in ((False, GREEN), (True, VERMILION)):
         part = table.filter(pl.col("at_risk") == at_risk)
         if part.is_empty():
             continue
         budget = (part["budget_cents"] / 100).to_list()
-        largest = max(int(table["budget_cents"].max() or 0) / 100, 1.0)  # type: ignore[arg-type]
-        figure.add_trace(
-            go.Scatter(
-                x=part["time_share"].to_list(),
-                y=part["absorption_share"].fill_null(0).to_list(),
-                mode="markers+text" if table.height <= 12 else "markers",
-                text=[html.escape(name) for name in part["short_name"].to_list()],
-                textposition="top center",
-                marker={
+        data.append(
+            {
+                "type": "scatter",
+                "x": part["time_share"].to_list(),
+                "y": part["absorption_share"].fill_null(0).to_list(),
+                "mode": "markers+text" if table.height <= 12 else "markers",
+                "text": [html.escape(name) for name in part["short_name"].to_list()],
+                "textposition": "top center",
+                "marker": {
                     "size": [8 + 30 * (value / largest) ** 0.5 for value in budget],
                     "color": colour,
                     "opacity": 0.75,
                 },
-                name=t("funds.col.at_risk", language) if at_risk else t("compare.on_track", language),
-                customdata=[formats.money_short(int(cents), language) for cents in part["budget_cents"].to_list()],
-                hovertemplate="%{text}<br>%{x:.0%} · %{y:.0%} · %{customdata}<extra></extra>",
-            )
+                "name": t("funds.col.at_risk", language) if at_risk else t("compare.on_track", language),
+                "customdata": [formats.money_short(int(cents), language) for cents in part["budget_cents"].to_list()],
+                "hovertemplate": "%{text}<br>%{x:.0%} · %{y:.0%} · %{customdata}<extra></extra>",
+            }
         )
-    figure.update_xaxes(title=t("compare.chart_x", language), tickformat=".0%", range=[-0.02, 1.05])
-    figure.update_yaxes(title=t("compare.chart_y", language), tickformat=".0%", rangemode="tozero")
-    figure = styled(figure, language, height=420)
-    figure.update_layout(hovermode="closest")
-    return figure
+    return _figure(
+        data,
+        layout(
+            language,
+            height=420,
+            xaxis={"title": {"text": t("compare.chart_x", language)}, "tickformat": ".0%", "range": [-0.02, 1.05]},
+            yaxis={"title": {"text": t("compare.chart_y", language)}, "tickformat": ".0%", "rangemode": "tozero"},
+            hovermode="closest",
+        ),
+    )

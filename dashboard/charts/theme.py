@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import plotly.graph_objects as go
 import plotly.io as pio
 
@@ -45,3 +47,24 @@ def styled(figure: go.Figure, language: str, *, height: int = 360) -> go.Figure:
         template=TEMPLATE,
     )
     return figure
+
+
+_TEMPLATE_JSON = TEMPLATE.to_plotly_json()
+
+
+def layout(language: str, *, height: int = 360, **settings: Any) -> dict[str, Any]:
+    """styled()'s layout as a plain dict (``settings`` added or replacing), for a figure built in one go.
+
+    ``go.Figure({"data": [...], "layout": layout(...)}, _validate=False)`` skips what makes a figure slow to build
+    (~25 ms for the absorption chart on two cores, against ~2 ms): Plotly validating and copying its whole layout
+    on every add_trace, add_vline, add_annotation and update_layout. The spec is the same; the chart tests build
+    each such figure once with validation.
+    """
+    return {
+        "separators": SEPARATORS.get(language, ",."),
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
+        "hovermode": "x unified",
+        "template": _TEMPLATE_JSON,
+    } | settings

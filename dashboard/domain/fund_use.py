@@ -320,17 +320,31 @@ def year_absorption(
     """
     years = budget.group_by("year").agg(pl.col("planned_cents").sum()).sort("year")
     paid = flows.filter(pl.col("kind") == EntryKind.DISBURSEMENT.value)
+    deadlines = {int(year): year_deadline(int(year), period_end, rules) for year in years["year"]}
+    # The forecasts to every deadline still ahead in one frame of projects × deadlines (as in forecast_path).
+    ahead = sorted({day for day in deadlines.values() if day >= as_of})
+    forecasts: dict[date, int] = {}
+    if ahead and not per_project.is_empty():
+        grid = per_project.drop("forecast_cents", "low_cents", "high_cents").join(
+            pl.DataFrame({"deadline": ahead}, schema={"deadline": pl.Date}), how="cross"
+        )
+        sums = (
+            project_forecast(grid, as_of, pl.col("deadline"), rules)
+            .group_by("deadline")
+            .agg(pl.col("forecast_cents").sum())
+        )
+        forecasts = {day: int(cents) for day, cents in sums.iter_rows()}
     rows: list[dict[str, Any]] = []
     cumulative = 0
     missing_before = 0
     for year, planned in years.iter_rows():
-        deadline = year_deadline(int(year), period_end, rules)
+        deadline = deadlines[int(year)]
         cumulative += int(planned)
         passed = deadline < as_of
         if passed:
             by_deadline = int(paid.filter(pl.col("entry_date") <= deadline)["amount_cents"].sum())
         else:
-            by_deadline = int(project_forecast(per_project, as_of, deadline, rules)["forecast_cents"].sum())
+            by_deadline = forecasts.get(deadline, 0)
         shortfall = max(cumulative - by_deadline, 0)
         missing = min(max(shortfall - missing_before, 0), int(planned))
         missing_before += missing

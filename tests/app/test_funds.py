@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 
+import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from dashboard.config import load_settings
+from dashboard.data_access import queries
+from dashboard.data_access.scope import DEMO_SCOPE, Role, Scope
 from tests.app.test_overview import NBSP, expected_kpis
 
 FUNDS_PAGE = "dashboard/pages/funds.py"
@@ -104,3 +110,24 @@ def test_comparison_lists_every_alliance(seeded_url: str, app_for: Callable[...,
     assert son["Budget"] == 1_400_000.0
     assert son["Budget je Einwohner"] > 1.0
     assert app.metric[0].value.endswith("von 5 Bündnissen gefährdet")
+
+
+def test_users_with_the_same_rights_share_one_comparison_book(seeded_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The comparison's entries (9 MB for a liaison on the large instance) are cached once per set of rights."""
+    import dashboard.cache as cache
+    from dashboard import loaders
+
+    monkeypatch.setenv("COCKPIT_DATABASE_URL", seeded_url)
+    settings = load_settings()
+    read: list[Scope] = []
+    real = loaders.comparison_inputs
+    monkeypatch.setattr(loaders, "comparison_inputs", lambda engine, scope: read.append(scope) or real(engine, scope))
+    st.cache_data.clear()
+    ids = sorted(queries.alliances(cache.engine(settings), DEMO_SCOPE)["id"].to_list())
+    first = Scope.for_alliances("liaison-a", Role.LIAISON, ids)
+    for scope in (first, replace(first, user="liaison-b"), first):
+        cache.comparison_inputs(settings, scope)
+    assert read == [replace(first, user="")]  # read once, for the rights, not the names
+    fewer = Scope.for_alliances("liaison-c", Role.LIAISON, ids[:2])
+    assert cache.alliance_comparison(settings, fewer, date(2020, 6, 30)).height == 2
+    assert len(read) == 2

@@ -366,3 +366,50 @@ def test_user_text_in_fund_charts_is_not_html() -> None:
     frame = fu.funnel_by(fu.Breakdown.PROJECT, budget(), rows, flows(), pl.DataFrame(), as_of=date(2021, 1, 1))
     figure = breakdown_figure(frame, fu.Breakdown.PROJECT, frame["key"].to_list(), "de")
     assert figure.data[0].y == ("&lt;a href=&quot;https://x&quot;&gt;klick&lt;/a&gt;",)
+
+
+def test_fund_charts_are_valid_plotly_specs_with_their_markers() -> None:
+    """The charts are built as finished specs without Plotly's validation (speed): validate them here once."""
+    import plotly.graph_objects as go
+
+    from dashboard.charts.funds import absorption_figure, breakdown_figure, comparison_figure, funnel_figure
+
+    as_of = date(2021, 6, 30)
+    rows = projects(project(1, grant=100_000, paid=20_000), project(2, grant=50_000, paid=0, fund="land"))
+    paid = flows((date(2021, 3, 1), "esf", "disbursement", 20_000), (date(2020, 2, 1), "esf", "commitment", 100_000))
+    view = fu.fund_use_view(
+        ALLIANCE,
+        budget((2020, 100_000), (2021, 100_000)),
+        rows,
+        paid,
+        pl.DataFrame(schema={"project_id": pl.Int64, "topic_id": pl.Int64, "topic": pl.String}),
+        as_of=as_of,
+        funds=(),
+        rules=RULES,
+    )
+    absorption = absorption_figure(view, "de")
+    table = pl.DataFrame(
+        {
+            "short_name": ["A", "<b>B</b>"],
+            "budget_cents": [100_000, 300_000],
+            "time_share": [0.5, 0.7],
+            "absorption_share": [0.4, None],
+            "at_risk": [False, True],
+        }
+    )
+    frame = view.breakdowns[fu.Breakdown.FUND]
+    figures = [
+        absorption,
+        absorption_figure(view, "en"),
+        funnel_figure(view.funnel, "de"),
+        breakdown_figure(frame, fu.Breakdown.FUND, frame["key"].to_list(), "en"),
+        comparison_figure(table, "de"),
+    ]
+    for figure in figures:
+        go.Figure(figure.to_dict())  # raises on any property Plotly does not know
+    layout = absorption.to_dict()["layout"]
+    assert [shape["type"] for shape in layout["shapes"]] == ["rect", "line", "line"]
+    assert [shape["x0"] for shape in layout["shapes"][1:]] == [as_of, view.forecast.counting_until]
+    assert [note["text"] for note in layout["annotations"]] == ["Stichtag", "Abrechnungsfrist"]
+    assert layout["separators"] == ",." and layout["template"]["layout"]["plot_bgcolor"] == "white"
+    assert comparison_figure(table, "de").data[2].text == ("&lt;b&gt;B&lt;/b&gt;",)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
@@ -144,3 +145,146 @@ def test_fund_use_queries_respect_the_scope(seeded_engine: Engine) -> None:
         queries.fund_use_data(seeded_engine, liaison, harz, date(2026, 1, 1), funds=(), counting_until=date(2026, 1, 1))
     nobody = Scope(user="x", role=Role.MEMBER)
     assert queries.project_money(seeded_engine, nobody, date(2026, 1, 1)).is_empty()
+    for book in (
+        queries.project_money_book(seeded_engine, nobody),
+        queries.project_money_book(seeded_engine, nobody, by_fund=False, details=False),
+    ):
+        assert book.disbursements.is_empty() and book.commitments.is_empty()
+        assert queries.project_money_on(book, date(2026, 1, 1)).is_empty()
+    with pytest.raises(PermissionDenied):
+        queries.project_money_book(seeded_engine, liaison, alliance_ids=[harz])
+
+
+# --- The money book: every Stichtag from one read, equal to the per-Stichtag queries ------------------------------
+
+
+def _stichtage(engine: Engine) -> list[date]:
+    """Days around the data: before the first entry, on the first and last, in between, long after the last."""
+    with Session(engine) as session:
+        days = sorted({entry.entry_date for entry in session.exec(select(FinancialEntry))})
+    first, last = days[0], days[-1]
+    middle = days[len(days) // 2]
+    return [
+        first - timedelta(days=1),
+        first,
+        middle,
+        date(2021, 12, 31),
+        last - timedelta(days=1),
+        last,
+        *STICHTAGE,
+        last + timedelta(days=400),
+    ]
+
+
+def _counting_days(engine: Engine, scope: Scope) -> dict[int, date]:
+    alliances = queries.alliances(engine, scope)
+    return {int(a): fu.counting_day(end, RULES) for a, end in alliances.select("id", "period_end").iter_rows()}
+
+
+def _member_scope(engine: Engine) -> Scope:
+    """A partner of SüdOstNiedersachsen that leads some projects: it reads their money, and no other project's."""
+    son = int(_alliance(engine, "suedostniedersachsen")["id"])
+    with Session(engine) as session:
+        lead = session.exec(select(Project.lead_member_id).where(Project.alliance_id == son)).first()
+    assert lead is not None
+    return Scope.for_alliances("partner", Role.MEMBER, [son], member_ids=[lead])
+
+
+@pytest.mark.parametrize("who", ["demo", "liaison", "member"])
+def test_the_money_book_gives_project_money_on_every_stichtag(seeded_engine: Engine, who: str) -> None:
+    son = int(_alliance(seeded_engine, "suedostniedersachsen")["id"])
+    scope = {
+        "demo": DEMO_SCOPE,
+        "liaison": Scope.for_alliances("liaison", Role.LIAISON, [son]),
+        "member": _member_scope(seeded_engine),
+    }[who]
+    counting = _counting_days(seeded_engine, scope)
+    book = queries.project_money_book(seeded_engine, scope)
+    slim = queries.project_money_book(seeded_engine, scope, by_fund=False, details=False)
+    assert not book.projects.is_empty()
+    for as_of in _stichtage(seeded_engine):
+        expected = queries.project_money(seeded_engine, scope, as_of, counting_until=counting)
+        assert_frame_equal(queries.project_money_on(book, as_of, counting_until=counting), expected)
+        assert_frame_equal(
+            queries.project_money_on(slim, as_of, counting_until=counting),
+            expected.select(
+                [*slim.projects.columns, "committed_cents", "disbursed_cents", "counted_cents", "commitments"]
+            ),
+        )
+        # Without counting days every payment up to the Stichtag counts.
+        assert_frame_equal(queries.project_money_on(book, as_of), queries.project_money(seeded_engine, scope, as_of))
+    if who == "member":  # other partners' projects are not in the book, their money not in its entries
+        everyone = queries.project_money_book(seeded_engine, DEMO_SCOPE, alliance_ids=[son])
+        assert 0 < book.projects.height < everyone.projects.height
+        assert set(book.disbursements["project_id"]) < set(everyone.disbursements["project_id"])
+
+
+@pytest.mark.parametrize("slug", ["suedostniedersachsen", "dessau-rosslau-zwk"])
+def test_the_money_book_of_one_alliance_filters_funds_like_the_query(seeded_engine: Engine, slug: str) -> None:
+    alliance_id = int(_alliance(seeded_engine, slug)["id"])
+    book = queries.project_money_book(seeded_engine, DEMO_SCOPE, alliance_ids=[alliance_id])
+    counting = {alliance_id: _counting_days(seeded_engine, DEMO_SCOPE)[alliance_id]}
+    for as_of in _stichtage(seeded_engine):
+        for funds in (None, ["esf"], ["bund", "eigenmittel"], ["efre", "land"], ["unknown"]):
+            expected = queries.project_money(
+                seeded_engine, DEMO_SCOPE, as_of, alliance_ids=[alliance_id], funds=funds, counting_until=counting
+            )
+            assert_frame_equal(queries.project_money_on(book, as_of, funds=funds, counting_until=counting), expected)
+    with pytest.raises(ValueError, match="without funds"):
+        queries.project_money_on(
+            queries.project_money_book(seeded_engine, DEMO_SCOPE, by_fund=False), date(2026, 1, 1), funds=["esf"]
+        )
+    with pytest.raises(PermissionDenied):
+        queries.project_money_book(
+            seeded_engine, Scope.for_alliances("x", Role.LIAISON, []), alliance_ids=[alliance_id]
+        )
+
+
+def test_the_comparison_from_loaded_inputs_equals_the_per_stichtag_queries(seeded_engine: Engine) -> None:
+    inputs = loaders.comparison_inputs(seeded_engine, DEMO_SCOPE)
+    alliances = queries.alliances(seeded_engine, DEMO_SCOPE)
+    counting = _counting_days(seeded_engine, DEMO_SCOPE)
+    for as_of in _stichtage(seeded_engine):
+        per_stichtag = fu.alliance_comparison(
+            alliances,
+            queries.budgets(seeded_engine, DEMO_SCOPE),
+            queries.project_money(seeded_engine, DEMO_SCOPE, as_of, counting_until=counting),
+            queries.alliance_populations(seeded_engine, DEMO_SCOPE),
+            as_of=as_of,
+            rules=RULES,
+        )
+        assert_frame_equal(loaders.alliance_comparison_on(inputs, as_of, RULES), per_stichtag)
+        assert_frame_equal(loaders.alliance_comparison(seeded_engine, DEMO_SCOPE, as_of, RULES), per_stichtag)
+
+
+def _same_view(left: fu.FundUseView, right: fu.FundUseView) -> None:
+    for name in ("alliance_name", "period_start", "period_end", "as_of", "funds", "funnel", "forecast", "flags"):
+        assert getattr(left, name) == getattr(right, name), name
+    for name in ("per_project", "years", "curve", "path", "cofinancing"):
+        assert_frame_equal(getattr(left, name), getattr(right, name))
+    for breakdown in fu.Breakdown:
+        assert_frame_equal(left.breakdowns[breakdown], right.breakdowns[breakdown])
+
+
+@pytest.mark.parametrize("slug", ["suedostniedersachsen", "dessau-rosslau-zwk"])
+def test_the_fund_use_view_from_loaded_inputs_equals_the_per_stichtag_queries(seeded_engine: Engine, slug: str) -> None:
+    alliance = _alliance(seeded_engine, slug)
+    alliance_id = int(alliance["id"])
+    inputs = loaders.fund_use_inputs(seeded_engine, DEMO_SCOPE, alliance_id)
+    until = fu.counting_day(alliance["period_end"], RULES)
+    for as_of in _stichtage(seeded_engine):
+        for funds in ((), ("bund",), ("esf", "land")):
+            data = queries.fund_use_data(
+                seeded_engine, DEMO_SCOPE, alliance_id, as_of, funds=funds, counting_until=until
+            )
+            per_stichtag = fu.fund_use_view(
+                alliance,
+                data.budget,
+                data.projects,
+                data.flows,
+                data.topic_links,
+                as_of=as_of,
+                funds=funds,
+                rules=RULES,
+            )
+            _same_view(loaders.fund_use_view_on(alliance, inputs, as_of, funds=funds, rules=RULES), per_stichtag)

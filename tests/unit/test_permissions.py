@@ -130,6 +130,12 @@ READS: dict[str, Read] = {
     "queries.projects": lambda e, s, d: queries.projects(e, s, d.alliance_id, ProjectFilter()),
     "queries.budgets": lambda e, s, d: queries.budgets(e, s, [d.alliance_id]),
     "queries.project_money": lambda e, s, d: queries.project_money(e, s, AS_OF, alliance_ids=[d.alliance_id]),
+    "queries.project_money_book": lambda e, s, d: (
+        queries.project_money_book(e, s, alliance_ids=[d.alliance_id]).projects
+    ),
+    "queries.project_money_book[entries]": lambda e, s, d: (
+        queries.project_money_book(e, s, alliance_ids=[d.alliance_id]).disbursements
+    ),
     "queries.project_topic_links": lambda e, s, d: queries.project_topic_links(e, s, d.alliance_id),
     "queries.alliance_populations": lambda e, s, d: queries.alliance_populations(e, s).filter(
         alliance_id=d.alliance_id
@@ -309,11 +315,29 @@ def test_archived_projects_leave_every_read(migrated_seeded: Engine) -> None:
     after = queries.project_portfolio(engine, DEMO_SCOPE, son)
     assert project_id not in after["id"].to_list() and after.height == before.height - 1
     assert project_id not in queries.project_money(engine, DEMO_SCOPE, AS_OF, alliance_ids=[son])["project_id"]
+    book = queries.project_money_book(engine, DEMO_SCOPE, alliance_ids=[son])
+    assert project_id not in book.projects["project_id"] and project_id not in book.disbursements["project_id"]
     assert project_id not in impact.project_list(engine, DEMO_SCOPE, son)["project_id"].to_list()
     assert queries.project_status_counts(engine, DEMO_SCOPE, son)["projects"].sum() == before.height - 1
     entries = int(before.filter(id=project_id).select("committed_cents", "disbursed_cents").sum_horizontal()[0])
     flows_after = queries.financial_flows_by_day(engine, DEMO_SCOPE, son)["amount_cents"].sum()
     assert flows_after == flows_before - entries
+    # An archived entry leaves the money book as it leaves the per-Stichtag sums.
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "UPDATE financial_entry SET archived_at = CURRENT_TIMESTAMP WHERE id = (SELECT MIN(fe.id) FROM "
+                "financial_entry fe JOIN project p ON p.id = fe.project_id WHERE p.alliance_id = :a "
+                "AND fe.archived_at IS NULL AND fe.kind = 'disbursement')"
+            ),
+            {"a": son},
+        )
+    book = queries.project_money_book(engine, DEMO_SCOPE, alliance_ids=[son])
+    expected = queries.project_money(engine, DEMO_SCOPE, AS_OF, alliance_ids=[son])
+    assert queries.project_money_on(book, AS_OF).equals(expected)
+    assert int(book.disbursements["amount_cents"].sum()) == int(
+        queries.financial_flows_by_day(engine, DEMO_SCOPE, son).filter(kind="disbursement")["amount_cents"].sum()
+    )
 
 
 @pytest.fixture
