@@ -1183,12 +1183,12 @@ def _assemble_pipeline(
             topics=pl.col("topics").fill_null(empty),
             regions=pl.col("regions").fill_null(empty),
         )
-        # An idea is not submitted yet: nobody waits on the alliance, so it has no waiting time (and does not
-        # stretch the idea stage's median with years-old notes).
+        # Only a submitted, undecided application waits on the alliance: an idea is not submitted yet and a decided
+        # one waits no more, so neither has a waiting time (nor stretches its stage's median with years-old dates).
         .with_columns(
-            waiting_days=pl.when(pl.col("status") != ProjectStatus.IDEE.value).then(
-                (pl.lit(today) - pl.col("stage_since")).dt.total_days()
-            )
+            waiting_days=pl.when(
+                pl.col("status").is_in([ProjectStatus.BEANTRAGT.value, ProjectStatus.BEWERTET.value])
+            ).then((pl.lit(today) - pl.col("stage_since")).dt.total_days())
         )
     )
 

@@ -652,11 +652,14 @@ def test_bulk_imports_record_the_status_history(engine: Engine) -> None:
     ]
 
 
-def test_an_idea_waits_on_nobody(seeded_engine: Engine) -> None:
-    """Ideas are not submitted: no waiting time, so years-old notes do not stretch the stage's median."""
+def test_only_submitted_undecided_applications_wait(seeded_engine: Engine) -> None:
+    """Ideas are not submitted and decided applications wait no more: no waiting time, so years-old dates do not
+    stretch those stages' medians."""
     son = int(queries.alliances(seeded_engine, DEMO_SCOPE).filter(slug="suedostniedersachsen")["id"][0])
     rows = A.pipeline(seeded_engine, DEMO_SCOPE, son, ApplicationFilter(), today=TODAY)
     ideas = rows.filter(status="idee")
     assert not ideas.is_empty()
     assert ideas["waiting_days"].null_count() == ideas.height
     assert rows.filter(status="beantragt")["waiting_days"].null_count() == 0
+    decided = rows.filter(pl.col("status").is_in(["bewilligt", "abgelehnt", "zurueckgezogen"]))
+    assert not decided.is_empty() and decided["waiting_days"].null_count() == decided.height
