@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from dashboard.data_access import migrations
@@ -86,3 +88,40 @@ def seeded_engine(seeded_url: str) -> Iterator[Engine]:
     engine = make_engine(seeded_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def seeded_source(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated, seeded database that writing tests copy (it is never written itself; its engine is disposed,
+    so a SQLite file copy holds everything)."""
+    for url in new_database_url(request.param, tmp_path_factory.mktemp(f"source-{request.param}")):
+        engine = make_engine(url)
+        migrations.upgrade(engine)
+        seed_demo(engine)
+        engine.dispose()
+        yield url
+
+
+def seeded_copy(source_url: str, tmp_path: Path) -> Iterator[Engine]:
+    """A test's own copy of ``seeded_source``: a file copy on SQLite, a template copy on PostgreSQL."""
+    source = make_url(source_url)
+    if source.get_backend_name() == "sqlite":
+        target = tmp_path / "copy.sqlite3"
+        shutil.copyfile(str(source.database), target)
+        copy = make_engine(f"sqlite:///{target}")
+        yield copy
+        copy.dispose()
+        return
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    quote = admin.dialect.identifier_preparer.quote
+    name = f"cockpit_copy_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as connection:
+        connection.execute(text("CREATE DATABASE " + quote(name) + " TEMPLATE " + quote(str(source.database))))
+    copy = make_engine(source.set(database=name).render_as_string(hide_password=False))
+    try:
+        yield copy
+    finally:
+        copy.dispose()
+        with admin.connect() as connection:
+            connection.execute(text("DROP DATABASE IF EXISTS " + quote(name) + " WITH (FORCE)"))
+        admin.dispose()

@@ -7,8 +7,6 @@ Every test writes to its own copy of the migrated and seeded demo database; reco
 
 from __future__ import annotations
 
-import shutil
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -18,14 +16,12 @@ from typing import Any
 
 import polars as pl
 import pytest
-from sqlalchemy import Engine, create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, func, select
 from sqlmodel import col
 
 from dashboard.data_access import applications as A
-from dashboard.data_access import migrations, queries
+from dashboard.data_access import queries
 from dashboard.data_access.applications import ApplicationFilter, AssessmentInput, CriterionInput
-from dashboard.data_access.db import make_engine
 from dashboard.data_access.models import (
     Assessment,
     AssessmentCriterion,
@@ -38,8 +34,7 @@ from dashboard.data_access.models import (
 )
 from dashboard.data_access.scope import DEMO_SCOPE, PermissionDenied, Role, Scope
 from dashboard.data_access.writes import NotFound, StaleEdit, ValidationFailed
-from seeds.loader import seed_demo
-from tests.conftest import BACKENDS, POSTGRES_ADMIN_URL, new_database_url
+from tests.conftest import seeded_copy
 
 SON = "suedostniedersachsen"
 TODAY = date(2026, 12, 3)
@@ -48,40 +43,10 @@ ONE = "Pflegeausbildung im Verbund Wolfsburg–Gifhorn"  # beantragt with one as
 DECIDE = "Rückkehrbörse Harz"  # bewertet with a finalised positive statement
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def seeded_source(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    for url in new_database_url(request.param, tmp_path_factory.mktemp(f"applications-{request.param}")):
-        engine = make_engine(url)
-        migrations.upgrade(engine)
-        seed_demo(engine)
-        engine.dispose()
-        yield url
-
-
 @pytest.fixture
 def engine(seeded_source: str, tmp_path: Path) -> Iterator[Engine]:
     """This test's own copy of the seeded database."""
-    source = make_url(seeded_source)
-    if source.get_backend_name() == "sqlite":
-        target = tmp_path / "copy.sqlite3"
-        shutil.copyfile(str(source.database), target)
-        copy = make_engine(f"sqlite:///{target}")
-        yield copy
-        copy.dispose()
-        return
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    quote = admin.dialect.identifier_preparer.quote
-    name = f"cockpit_app_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.execute(text("CREATE DATABASE " + quote(name) + " TEMPLATE " + quote(str(source.database))))
-    copy = make_engine(source.set(database=name).render_as_string(hide_password=False))
-    try:
-        yield copy
-    finally:
-        copy.dispose()
-        with admin.connect() as connection:
-            connection.execute(text("DROP DATABASE IF EXISTS " + quote(name) + " WITH (FORCE)"))
-        admin.dispose()
+    yield from seeded_copy(seeded_source, tmp_path)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from tests.unit import test_editing as shared
 from tests.unit.test_editing import Demo, audit_entries, state
 
 # The per-test seeded databases of the form tests (a fixture is found by its name in the module).
-seeded_source, engine, demo = shared.seeded_source, shared.engine, shared.demo
+engine, demo = shared.engine, shared.demo  # seeded_source comes from tests/conftest.py
 
 ROUNDS = 5
 

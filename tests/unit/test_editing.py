@@ -7,8 +7,6 @@ found by querying, not by fixed ids.
 
 from __future__ import annotations
 
-import shutil
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
@@ -19,12 +17,10 @@ from typing import Any
 
 import polars as pl
 import pytest
-from sqlalchemy import Engine, create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, func, select, text
 from sqlmodel import col
 
-from dashboard.data_access import editing, migrations, queries
-from dashboard.data_access.db import make_engine
+from dashboard.data_access import editing, queries
 from dashboard.data_access.editing import EntryInput, ProjectInput, TargetInput, ValueInput
 from dashboard.data_access.models import (
     AuditEntry,
@@ -42,8 +38,7 @@ from dashboard.data_access.models import (
 from dashboard.data_access.scope import PermissionDenied, Role, Scope
 from dashboard.data_access.writes import FieldError, NotFound, StaleEdit, ValidationFailed
 from dashboard.i18n import formats
-from seeds.loader import seed_demo
-from tests.conftest import BACKENDS, POSTGRES_ADMIN_URL, new_database_url
+from tests.conftest import seeded_copy
 
 SON = "suedostniedersachsen"
 NBSP = "\u00a0"
@@ -52,41 +47,10 @@ NBSP = "\u00a0"
 # --- a fresh seeded database per test ---------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def seeded_source(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A migrated, seeded database that the tests copy (it is never written itself)."""
-    for url in new_database_url(request.param, tmp_path_factory.mktemp(f"writes-{request.param}")):
-        engine = make_engine(url)
-        migrations.upgrade(engine)
-        seed_demo(engine)
-        engine.dispose()
-        yield url
-
-
 @pytest.fixture
 def engine(seeded_source: str, tmp_path: Path) -> Iterator[Engine]:
-    """This test's own copy of the seeded database (a file copy on SQLite, a template copy on PostgreSQL)."""
-    source = make_url(seeded_source)
-    if source.get_backend_name() == "sqlite":
-        target = tmp_path / "copy.sqlite3"
-        shutil.copyfile(str(source.database), target)
-        copy = make_engine(f"sqlite:///{target}")
-        yield copy
-        copy.dispose()
-        return
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    quote = admin.dialect.identifier_preparer.quote
-    name = f"cockpit_write_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.execute(text("CREATE DATABASE " + quote(name) + " TEMPLATE " + quote(str(source.database))))
-    copy = make_engine(source.set(database=name).render_as_string(hide_password=False))
-    try:
-        yield copy
-    finally:
-        copy.dispose()
-        with admin.connect() as connection:
-            connection.execute(text("DROP DATABASE IF EXISTS " + quote(name) + " WITH (FORCE)"))
-        admin.dispose()
+    """This test's own copy of the seeded database."""
+    yield from seeded_copy(seeded_source, tmp_path)
 
 
 @dataclass(frozen=True)
