@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import shutil
 import time
+import weakref
 from pathlib import Path
 from typing import Any
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+# The requests in flight of each watched page (see leave_to).
+_IN_FLIGHT: weakref.WeakKeyDictionary[Any, set[Any]] = weakref.WeakKeyDictionary()
 
 
 def metric(page, label: str) -> str:  # type: ignore[no-untyped-def]
@@ -28,6 +31,11 @@ def watched_page(browser, *, height: int) -> tuple[object, list[str]]:  # type: 
 def watch(page: Any) -> list[str]:
     """Collect the page's console errors, failed requests and error responses into the returned list."""
     errors: list[str] = []
+    in_flight = _IN_FLIGHT.setdefault(page, set())
+    # Playwright wraps each handler, so these are lambdas rather than the set's own methods.
+    page.on("request", lambda r: in_flight.add(r))  # noqa: PLW0108
+    page.on("requestfinished", lambda r: in_flight.discard(r))  # noqa: PLW0108
+    page.on("requestfailed", lambda r: in_flight.discard(r))  # noqa: PLW0108
     # Streamlit probes /<page>/_stcore/… while it finds its base path; those 404s are not errors of ours.
     page.on(
         "response",
@@ -43,6 +51,20 @@ def watch(page: Any) -> list[str]:
         lambda m: errors.append(m.text) if m.type == "error" and "Failed to load resource" not in m.text else None,
     )
     return errors
+
+
+def leave_to(page: Any, url: str, *, timeout: float = 60) -> None:
+    """Go to ``url`` once the watched page has no request in flight: leaving earlier aborts the element code
+    Streamlit is still loading (net::ERR_ABORTED), which is the browser's doing, not an error of the app."""
+    deadline = time.monotonic() + timeout
+    quiet_since = time.monotonic()
+    while time.monotonic() < deadline:
+        if _IN_FLIGHT.get(page):
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since > QUIET_SECONDS:
+            break
+        page.wait_for_timeout(50)
+    page.goto(url)
 
 
 def _download_handover(url: str, failure: str | None) -> bool:

@@ -30,7 +30,7 @@ from sqlalchemy import text
 from dashboard.data_access.db import make_engine
 from tests.conftest import new_database_url
 from tests.e2e.conftest import _free_port, get
-from tests.e2e.pages import ARTIFACTS, Network, watched_page
+from tests.e2e.pages import ARTIFACTS, leave_to, watched_page
 
 ROOT = Path(__file__).resolve().parents[2]
 NGINX_DIR = ROOT / "deploy" / "nginx"
@@ -259,13 +259,8 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         yield from _start_cluster(url, tmp)
 
 
-def _sign_in(page, base: str, network: Network | None = None) -> None:  # type: ignore[no-untyped-def]
-    if network is not None:
-        # Leaving a page aborts the element code it is still loading; that is the browser, not an app error.
-        deadline = time.monotonic() + 60
-        while not network.quiet() and time.monotonic() < deadline:
-            page.wait_for_timeout(100)
-    page.goto(f"{base}/daten-pflegen?alliance={SON}")
+def _sign_in(page, base: str) -> None:  # type: ignore[no-untyped-def]
+    leave_to(page, f"{base}/daten-pflegen?alliance={SON}")
     page.get_by_label("Benutzername").wait_for(timeout=60_000)
     page.get_by_label("Benutzername").fill(USER)
     page.get_by_label("Passwort", exact=True).fill(PASSWORD)
@@ -308,7 +303,6 @@ def test_a_change_through_the_proxy_is_seen_and_guarded_on_the_other_server(clus
     other = next(port for port in cluster.servers if port != sticky)
 
     direct, direct_errors = watched_page(browser, height=1600)
-    direct_network = Network(direct)
     _sign_in(direct, cluster.servers[other])
     _open_project(direct, PROJECT)  # version 1, opened on the other server
 
@@ -323,7 +317,7 @@ def test_a_change_through_the_proxy_is_seen_and_guarded_on_the_other_server(clus
     direct.get_by_role("button", name="Speichern").click()
     direct.get_by_text("(Version 1 → 2). Nichts wurde überschrieben.").first.wait_for(timeout=60_000)
     # A new session there (reload = sign in again) opens the project as the proxy's session left it.
-    _sign_in(direct, cluster.servers[other], direct_network)
+    _sign_in(direct, cluster.servers[other])
     _open_project(direct, RENAMED)
     assert direct.get_by_label("Titel", exact=True).input_value() == RENAMED
     direct.screenshot(path=str(ARTIFACTS / "zwei-server-direkt.png"), full_page=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from dashboard.data_access.db import make_engine
-from tests.e2e.pages import ARTIFACTS, watched_page
+from tests.e2e.pages import ARTIFACTS, leave_to, watched_page
 
 SON = "suedostniedersachsen"
 PROJECT = "Pflege-Rückkehr – Wiedereinstieg in pflegerische Berufe"
@@ -41,7 +41,7 @@ def _choose(page, label: str, option: str, *, within=None) -> None:  # type: ign
 
 def _visit(page, url: str, role: str, organisation: str | None = None) -> None:  # type: ignore[no-untyped-def]
     """Open a page and take a demo role: a reload starts a new session, which starts as a speaker."""
-    page.goto(url)
+    leave_to(page, url)
     _sidebar(page).get_by_text("Rolle (Demo)").wait_for(timeout=60_000)
     _role(page, role)
     if organisation:
