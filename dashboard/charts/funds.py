@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import html
-from datetime import date
 from typing import Any
 
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard.charts.theme import BLACK, BLUE, GREEN, GREY, ORANGE, SKY, VERMILION, layout
+from dashboard.charts.theme import BLACK, BLUE, GREEN, GREY, ORANGE, SKY, VERMILION, day_marker, layout, spec_figure
 from dashboard.domain.fund_use import Breakdown, FundUseView, Funnel
 from dashboard.i18n import formats, t
 
@@ -24,28 +23,6 @@ def _month_axis(language: str) -> dict[str, Any]:
     # Plotly's month names are English; German axes use numeric months instead.
     month_format = "%b %Y" if language == "en" else "%m.%Y"
     return {"title": {}, "tickformat": month_format, "hoverformat": "%d.%m.%Y" if language == "de" else "%d %b %Y"}
-
-
-def _figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> go.Figure:
-    """A figure from its finished spec, without Plotly's validation and copying per step (see theme.layout)."""
-    return go.Figure({"data": data, "layout": layout}, _validate=False)
-
-
-def _marker(day: date, text: str, colour: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A dotted vertical line over the plot at ``day`` and its label at the top (what add_vline and add_annotation
-    would add)."""
-    line = {
-        "type": "line",
-        "x0": day,
-        "x1": day,
-        "xref": "x",
-        "y0": 0,
-        "y1": 1,
-        "yref": "y domain",
-        "line": {"color": colour, "dash": "dot", "width": 1},
-    }
-    label = {"x": day, "y": 1, "yref": "paper", "text": text, "showarrow": False, "xanchor": "left", "yanchor": "top"}
-    return line, label
 
 
 def absorption_figure(view: FundUseView, language: str) -> go.Figure:
@@ -106,11 +83,11 @@ def absorption_figure(view: FundUseView, language: str) -> go.Figure:
     markers = []
     last = max([*days, *path["day"].to_list()]) if days else view.period_end
     if days and days[0] <= view.as_of <= last:
-        markers.append(_marker(view.as_of, t("funds.chart.as_of", language), GREY))
+        markers.append(day_marker(view.as_of, t("funds.chart.as_of", language), GREY))
     if view.forecast.counting_until <= last:
-        markers.append(_marker(view.forecast.counting_until, t("funds.chart.counting", language), VERMILION))
+        markers.append(day_marker(view.forecast.counting_until, t("funds.chart.counting", language), VERMILION))
     labels = {"annotations": [label for _, label in markers]} if markers else {}
-    return _figure(
+    return spec_figure(
         data,
         layout(
             language,
@@ -150,7 +127,7 @@ def funnel_figure(funnel: Funnel, language: str) -> go.Figure:
         "hovertemplate": "%{y}: " + ("%{x:,.2f} €" if language == "de" else "€%{x:,.2f}") + "<extra></extra>",
     }
     margin = {"l": 10, "r": 10, "t": 10, "b": 10}
-    return _figure([trace], layout(language, height=300, hovermode="closest", margin=margin))
+    return spec_figure([trace], layout(language, height=300, hovermode="closest", margin=margin))
 
 
 def breakdown_figure(frame: pl.DataFrame, breakdown: Breakdown, labels: list[str], language: str) -> go.Figure:
@@ -174,7 +151,7 @@ def breakdown_figure(frame: pl.DataFrame, breakdown: Breakdown, labels: list[str
         for column, key, colour in series
         if top[column].null_count() < top.height
     ]
-    return _figure(
+    return spec_figure(
         data,
         layout(
             language,
@@ -224,7 +201,7 @@ def comparison_figure(table: pl.DataFrame, language: str) -> go.Figure:
                 "hovertemplate": "%{text}<br>%{x:.0%} · %{y:.0%} · %{customdata}<extra></extra>",
             }
         )
-    return _figure(
+    return spec_figure(
         data,
         layout(
             language,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import plotly.graph_objects as go
@@ -68,3 +69,26 @@ def layout(language: str, *, height: int = 360, **settings: Any) -> dict[str, An
         "hovermode": "x unified",
         "template": _TEMPLATE_JSON,
     } | settings
+
+
+def spec_figure(data: list[dict[str, Any]], layout: dict[str, Any]) -> go.Figure:
+    """A figure from its finished spec (traces as dicts, ``layout(...)``), without Plotly's validation and copying
+    per step. Every chart test validates such a figure once: ``go.Figure(figure.to_dict())``."""
+    return go.Figure({"data": data, "layout": layout}, _validate=False)
+
+
+def day_marker(day: date, text: str, colour: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A dotted vertical line over the plot at ``day`` and its label at the top (what add_vline and add_annotation
+    would add)."""
+    line = {
+        "type": "line",
+        "x0": day,
+        "x1": day,
+        "xref": "x",
+        "y0": 0,
+        "y1": 1,
+        "yref": "y domain",
+        "line": {"color": colour, "dash": "dot", "width": 1},
+    }
+    label = {"x": day, "y": 1, "yref": "paper", "text": text, "showarrow": False, "xanchor": "left", "yanchor": "top"}
+    return line, label
