@@ -99,7 +99,9 @@ def _cached(*, ttl: int = TTL, max_entries: int = MAX_ENTRIES) -> Any:
     return st.cache_data(ttl=ttl, max_entries=max_entries, hash_funcs={Settings: _settings_key, Scope: _scope_key})
 
 
-@st.cache_resource(max_entries=POOLS)
+# Keyed by the settings' text: Streamlit would otherwise hash the nested Settings dataclass field by field on every
+# call (~300 objects a run, a third of a light page's own time on the large instance).
+@st.cache_resource(max_entries=POOLS, hash_funcs={Settings: _settings_text})
 def engine(settings: Settings) -> Engine:
     """One checked connection pool per database for the whole server process."""
     pool = _pools[settings.database_url] = db.engine_for(settings)
@@ -108,9 +110,21 @@ def engine(settings: Settings) -> Engine:
     return pool
 
 
+_ready: set[str] = set()  # database URLs whose tables exist (bounded by POOLS like the pools)
+
+
 def schema_ready(settings: Settings) -> bool:
-    """Not cached: after `cockpit db upgrade` the next rerun must see the tables."""
-    return db.has_schema(engine(settings))
+    """Whether the tables exist. Only a yes is remembered: after `cockpit db upgrade` the next rerun sees the
+    tables, and a database that has them keeps them (if it is dropped under a running server, queries fail and the
+    page says so)."""
+    if settings.database_url in _ready:
+        return True
+    ready = db.has_schema(engine(settings))
+    if ready:
+        if len(_ready) >= POOLS:
+            _ready.clear()
+        _ready.add(settings.database_url)
+    return ready
 
 
 @_cached()
