@@ -32,7 +32,8 @@ as_of = stichtag_picker("stichtag", as_of_col, t("funds.as_of", lang), t("funds.
 funds = funds_col.multiselect(
     t("funds.funds", lang),
     available,
-    format_func=lambda code: label("fund", code, lang),
+    # A dict's lookup, not a lambda, which would keep the page's namespace alive in session state (projects.py).
+    format_func={code: label("fund", code, lang) for code in available}.__getitem__,
     key="fonds",
     placeholder=t("funds.funds_placeholder", lang),
 )
@@ -73,7 +74,7 @@ with breakdown_col:
         t("funds.breakdown_picker", lang),
         [b.value for b in Breakdown],
         key="aufschluesselung",
-        format_func=lambda code: t(f"funds.breakdown.{code}", lang),
+        format_func={b.value: t(f"funds.breakdown.{b.value}", lang) for b in Breakdown}.__getitem__,
         required=True,
     )
     breakdown = Breakdown(picked or Breakdown.FUND.value)
