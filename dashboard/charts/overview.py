@@ -1,13 +1,18 @@
-"""Figures of the Cockpit overview: cumulative money flows, projects by status, partners by type."""
+"""Figures of the Cockpit overview: cumulative money flows, projects by status, partners by type.
+
+Each figure is built in one go from its finished spec (``theme.layout`` and ``theme.spec_figure``), as in
+charts/funds.py: no Plotly validation per step. tests/unit/test_overview_project_charts.py validates them once.
+"""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard.charts.theme import BLACK, BLUE, GREEN, GREY, ORANGE, styled
+from dashboard.charts.theme import BLACK, BLUE, GREEN, GREY, ORANGE, day_marker, layout, spec_figure
 from dashboard.i18n import label, t
 
 
@@ -16,47 +21,59 @@ def cumulative_flows_figure(
 ) -> go.Figure:
     """Cumulative commitments and disbursements (against the cumulative planned budget), in euro."""
     euro = "%{y:,.2f} €" if language == "de" else "€%{y:,.2f}"
-    figure = go.Figure()
-    series = [
-        ("budget_cents", "overview.chart.budget", BLACK, "hv", "dash"),
-        ("committed_cents", "overview.chart.committed", BLUE, "hv", "solid"),
-        ("disbursed_cents", "overview.chart.disbursed", ORANGE, "hv", "solid"),
-    ]
-    for column, key, colour, shape, dash in series[0 if budget else 1 :]:
-        figure.add_trace(
-            go.Scatter(
-                x=flows["month"].to_list(),
-                y=(flows[column] / 100).to_list(),
-                name=t(key, language),
-                mode="lines",
-                line={
-                    "color": colour,
-                    "shape": shape,
-                    "dash": dash,
-                    "width": 2.5 if dash == "solid" else 1.5,
-                },
-                hovertemplate=euro,
-            )
-        )
-    figure.add_vrect(x0=period_start, x1=period_end, fillcolor=GREEN, opacity=0.06, line_width=0)
     months: list[date] = flows["month"].to_list()
+    series = [
+        ("budget_cents", "overview.chart.budget", BLACK, "dash"),
+        ("committed_cents", "overview.chart.committed", BLUE, "solid"),
+        ("disbursed_cents", "overview.chart.disbursed", ORANGE, "solid"),
+    ]
+    data = [
+        {
+            "type": "scatter",
+            "x": months,
+            "y": (flows[column] / 100).to_list(),
+            "name": t(key, language),
+            "mode": "lines",
+            "line": {"color": colour, "shape": "hv", "dash": dash, "width": 2.5 if dash == "solid" else 1.5},
+            "hovertemplate": euro,
+        }
+        for column, key, colour, dash in series[0 if budget else 1 :]
+    ]
+    period = {
+        "type": "rect",
+        "x0": period_start,
+        "x1": period_end,
+        "xref": "x",
+        "y0": 0,
+        "y1": 1,
+        "yref": "y domain",
+        "fillcolor": GREEN,
+        "opacity": 0.06,
+        "line": {"width": 0},
+    }
+    shapes: list[dict[str, Any]] = [period]
+    marks: dict[str, Any] = {}
     if months and months[0] <= as_of <= months[-1]:
         # Marked only inside the chart's range, so a late Stichtag does not stretch the time axis.
-        figure.add_vline(x=as_of, line={"color": GREY, "dash": "dot", "width": 1})
-        figure.add_annotation(
-            x=as_of,
-            y=1,
-            yref="paper",
-            text=t("overview.chart.as_of", language),
-            showarrow=False,
-            xanchor="left",
-            yanchor="top",
-        )
-    figure.update_yaxes(title=t("overview.chart.y_title", language), rangemode="tozero", tickformat=",.0f")
+        line, note = day_marker(as_of, t("overview.chart.as_of", language), GREY)
+        shapes.append(line)
+        marks["annotations"] = [note]
     # Plotly's month names are English; German axes use numeric months instead.
     month_format = "%b %Y" if language == "en" else "%m.%Y"
-    figure.update_xaxes(title=None, tickformat=month_format, hoverformat=month_format)
-    return styled(figure, language)
+    return spec_figure(
+        data,
+        layout(
+            language,
+            shapes=shapes,
+            **marks,
+            yaxis={
+                "title": {"text": t("overview.chart.y_title", language)},
+                "rangemode": "tozero",
+                "tickformat": ",.0f",
+            },
+            xaxis={"title": {}, "tickformat": month_format, "hoverformat": month_format},
+        ),
+    )
 
 
 def horizontal_count_figure(
@@ -64,19 +81,26 @@ def horizontal_count_figure(
 ) -> go.Figure:
     """A compact horizontal bar chart of counts per vocabulary code (status, member type)."""
     labels = [label(kind, code, language) for code in frame[kind].to_list()]
-    figure = go.Figure(
-        go.Bar(
-            x=frame[count_column].to_list(),
-            y=labels,
-            orientation="h",
-            marker_color=colour,
-            text=frame[count_column].to_list(),
-            textposition="outside",
-            hovertemplate="%{y}: %{x}<extra></extra>",
-        )
+    counts = frame[count_column].to_list()
+    bar = {
+        "type": "bar",
+        "x": counts,
+        "y": labels,
+        "orientation": "h",
+        "marker": {"color": colour},
+        # As Plotly's validation wrote them: plain digits, no thousands separator.
+        "text": [str(count) for count in counts],
+        "textposition": "outside",
+        "hovertemplate": "%{y}: %{x}<extra></extra>",
+    }
+    return spec_figure(
+        [bar],
+        layout(
+            language,
+            height=max(160, 28 * frame.height + 40),
+            margin={"l": 10, "r": 30, "t": 10, "b": 10},
+            hovermode="closest",
+            yaxis={"autorange": "reversed"},
+            xaxis={"visible": False},
+        ),
     )
-    figure.update_yaxes(autorange="reversed")
-    figure.update_xaxes(visible=False)
-    figure = styled(figure, language, height=max(160, 28 * frame.height + 40))
-    figure.update_layout(hovermode="closest", margin={"l": 10, "r": 30, "t": 10, "b": 10})
-    return figure
