@@ -8,7 +8,19 @@ from typing import Any
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard.charts.theme import BLACK, BLUE, GREEN, GREY, ORANGE, SKY, VERMILION, day_marker, layout, spec_figure
+from dashboard.charts.theme import (
+    BLACK,
+    BLUE,
+    GREEN,
+    GREY,
+    ORANGE,
+    SKY,
+    VERMILION,
+    day_marker,
+    layout,
+    period_band,
+    spec_figure,
+)
 from dashboard.domain.fund_use import Breakdown, FundUseView, Funnel
 from dashboard.i18n import formats, t
 
@@ -68,18 +80,7 @@ def absorption_figure(view: FundUseView, language: str) -> go.Figure:
         }
         for x, cents, key, colour, shape, dash, width in lines
     ]
-    period = {
-        "type": "rect",
-        "x0": view.period_start,
-        "x1": view.period_end,
-        "xref": "x",
-        "y0": 0,
-        "y1": 1,
-        "yref": "y domain",
-        "fillcolor": GREEN,
-        "opacity": 0.06,
-        "line": {"width": 0},
-    }
+    period = period_band(view.period_start, view.period_end)
     markers = []
     last = max([*days, *path["day"].to_list()]) if days else view.period_end
     if days and days[0] <= view.as_of <= last:

@@ -12,7 +12,7 @@ from typing import Any
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard.charts.theme import BLACK, BLUE, GREEN, GREY, ORANGE, day_marker, layout, spec_figure
+from dashboard.charts.theme import BLACK, BLUE, GREY, ORANGE, day_marker, layout, period_band, spec_figure
 from dashboard.i18n import label, t
 
 
@@ -39,18 +39,7 @@ def cumulative_flows_figure(
         }
         for column, key, colour, dash in series[0 if budget else 1 :]
     ]
-    period = {
-        "type": "rect",
-        "x0": period_start,
-        "x1": period_end,
-        "xref": "x",
-        "y0": 0,
-        "y1": 1,
-        "yref": "y domain",
-        "fillcolor": GREEN,
-        "opacity": 0.06,
-        "line": {"width": 0},
-    }
+    period = period_band(period_start, period_end)
     shapes: list[dict[str, Any]] = [period]
     marks: dict[str, Any] = {}
     if months and months[0] <= as_of <= months[-1]:

@@ -104,7 +104,7 @@ def timeline_figure(rows: pl.DataFrame, language: str) -> go.Figure:
             yaxis={
                 "autorange": "reversed",
                 "categoryorder": "array",
-                "categoryarray": [_short(title) for title in rows["title"].to_list()],
+                "categoryarray": [html.escape(_short(title)) for title in rows["title"].to_list()],
             },
         ),
     )

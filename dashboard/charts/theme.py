@@ -92,3 +92,19 @@ def day_marker(day: date, text: str, colour: str) -> tuple[dict[str, Any], dict[
     }
     label = {"x": day, "y": 1, "yref": "paper", "text": text, "showarrow": False, "xanchor": "left", "yanchor": "top"}
     return line, label
+
+
+def period_band(start: date, end: date) -> dict[str, Any]:
+    """The funding period as a faint green band behind the plot (what add_vrect would add)."""
+    return {
+        "type": "rect",
+        "x0": start,
+        "x1": end,
+        "xref": "x",
+        "y0": 0,
+        "y1": 1,
+        "yref": "y domain",
+        "fillcolor": GREEN,
+        "opacity": 0.06,
+        "line": {"width": 0},
+    }

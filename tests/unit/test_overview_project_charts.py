@@ -147,6 +147,9 @@ def test_timeline_bars_run_from_start_to_end_with_escaped_titles() -> None:
     assert layout["height"] == max(220, 24 * 3 + 90) and layout["hovermode"] == "closest"
     assert layout["barmode"] == "overlay" and layout["xaxis"] == {"type": "date", "tickformat": "%m.%Y"}
     assert layout["yaxis"]["autorange"] == "reversed" and len(layout["yaxis"]["categoryarray"]) == 3
+    # The row order names the bars as they are labelled (escaped), so a title with & or < keeps its place by start.
+    assert layout["yaxis"]["categoryarray"][0] == "&lt;b&gt;Pflege &amp; Praxis&lt;/b&gt;"
+    assert set(layout["yaxis"]["categoryarray"]) == {y for trace in spec["data"] for y in trace["y"]}
     click = SimpleNamespace(selection=SimpleNamespace(points=[{"curve_number": 1, "point_number": 1}]))
     assert selected_points(figure, click) == [("laufend", 13)]
 
