@@ -1,14 +1,19 @@
-"""Figure of the application pipeline: one bar per stage with its count, requested money and median waiting time."""
+"""Figure of the application pipeline: one bar per stage with its count, requested money and median waiting time.
+
+Built in one go from its finished spec (``theme.layout`` and ``theme.spec_figure``), as in charts/funds.py: no Plotly
+validation per step. tests/unit/test_pipeline_chart.py validates it once.
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import plotly.graph_objects as go
 import polars as pl
 
 from dashboard.charts.projects import STATUS_COLOURS
-from dashboard.charts.theme import styled
+from dashboard.charts.theme import layout, spec_figure
 from dashboard.domain.assessment import PIPELINE_STATUSES
 from dashboard.i18n import formats, label, t
 
@@ -41,27 +46,34 @@ def pipeline_figure(stages: pl.DataFrame, language: str) -> go.Figure:
         for code, count in zip(codes, counts, strict=True)
     ]
     names = [label("status", code, language) for code in codes]
-    figure = go.Figure(
-        go.Bar(
-            y=names,
-            x=counts,
-            orientation="h",
-            text=texts,
-            textposition="outside",
-            cliponaxis=False,
-            marker_color=[STATUS_COLOURS.get(code) for code in codes],
-            hovertemplate="%{y}: %{text}<extra></extra>",
-        )
-    )
+    bar = {
+        "type": "bar",
+        "y": names,
+        "x": counts,
+        "orientation": "h",
+        "text": texts,
+        "textposition": "outside",
+        "cliponaxis": False,
+        "marker": {"color": [STATUS_COLOURS.get(code) for code in codes]},
+        "hovertemplate": "%{y}: %{text}<extra></extra>",
+    }
     longest = max(counts, default=0)
-    # Room on the right for the text beside the longest bar.
-    figure.update_xaxes(
-        title=t("applications.chart.x_title", language),
-        range=[0, max(longest, 1) * 1.9],
-        tickformat=",d",
-        dtick=1 if longest <= 10 else None,  # whole applications, not 0.5 steps
+    x_axis: dict[str, Any] = {
+        "title": {"text": t("applications.chart.x_title", language)},
+        "range": [0, max(longest, 1) * 1.9],  # room on the right for the text beside the longest bar
+        "tickformat": ",d",
+    }
+    if longest <= 10:
+        x_axis["dtick"] = 1  # whole applications, not 0.5 steps
+    return spec_figure(
+        [bar],
+        layout(
+            language,
+            height=70 + 44 * len(codes),
+            hovermode="closest",
+            showlegend=False,
+            margin={"l": 10, "r": 10, "t": 10, "b": 10},
+            xaxis=x_axis,
+            yaxis={"autorange": "reversed", "type": "category", "title": {}},
+        ),
     )
-    figure.update_yaxes(autorange="reversed", type="category", title=None)
-    figure = styled(figure, language, height=70 + 44 * len(codes))
-    figure.update_layout(hovermode="closest", showlegend=False, margin={"l": 10, "r": 10, "t": 10, "b": 10})
-    return figure

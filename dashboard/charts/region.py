@@ -2,17 +2,21 @@
 
 The map is a plain scatter in longitude/latitude with an equal-distance aspect, without a base map: Plotly's
 geo base maps are fetched from a CDN, and the Cockpit must render offline.
+
+Each figure is built in one go from its finished spec (``theme.layout`` and ``theme.spec_figure``), as in
+charts/funds.py: no Plotly validation per step. tests/unit/test_regional.py validates each one once.
 """
 
 from __future__ import annotations
 
 import html
 import math
+from typing import Any
 
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard.charts.theme import BLACK, BLUE, GREEN, GREY, ORANGE, PINK, SKY, VERMILION, styled
+from dashboard.charts.theme import BLACK, BLUE, GREEN, GREY, ORANGE, PINK, SKY, VERMILION, layout, spec_figure
 from dashboard.i18n import t
 
 # Okabe-Ito without its yellow, which is too faint as a thin line on white.
@@ -21,6 +25,8 @@ DASHES = ("solid", "longdash", "dashdot")  # after seven Kreise the colours repe
 REFERENCE_DASH = {"land": "dash", "bund": "dot"}
 # Cividis: sequential and readable with every colour-vision deficiency, like the Okabe-Ito palette.
 COLOUR_SCALE = "Cividis"
+# Its stops as Plotly's validation spells them out: plotly.js has a "Cividis" of its own with other colours.
+_COLOUR_STOPS: list[list[Any]] = go.scatter.Marker(colorscale=COLOUR_SCALE).to_plotly_json()["colorscale"]
 
 
 def _decimals(values: pl.Series) -> int:
@@ -44,6 +50,11 @@ def _unit_suffix(unit: str) -> str:
     return f" {html.escape(unit)}" if unit else ""
 
 
+def _level_line(y: float, line: dict[str, Any]) -> dict[str, Any]:
+    """A horizontal line across the plot at ``y`` (the shape add_hline would add)."""
+    return {"type": "line", "x0": 0, "x1": 1, "xref": "x domain", "y0": y, "y1": y, "yref": "y", "line": line}
+
+
 def regional_series_figure(
     series: pl.DataFrame, language: str, *, unit: str, indexed: bool = False, base_year: int | None = None
 ) -> go.Figure:
@@ -51,57 +62,63 @@ def regional_series_figure(
     yearly = _is_yearly(series)
     decimals = 1 if indexed else _decimals(series["value"])
     suffix = "" if indexed else _unit_suffix(unit)
-    hover = f"%{{y:{_number_format(decimals)}}}{suffix}"
-    figure = go.Figure()
+    number = _number_format(decimals)
+    hover = f"%{{y:{number}}}{suffix}"
+    data: list[dict[str, Any]] = []
     kreise = series.filter(~pl.col("is_reference"))
     references = series.filter(pl.col("is_reference"))
     names = kreise.select("region_ags", "region_name").unique().sort("region_name", "region_ags")
+    # One split instead of a filter per Kreis (each a query of its own); the rows keep their order in time.
+    per_kreis = kreise.sort("period_end").partition_by("region_ags", as_dict=True)
     for position, (ags, name) in enumerate(names.iter_rows()):
-        rows = kreise.filter(pl.col("region_ags") == ags).sort("period_end")
+        rows = per_kreis[(ags,)]
         x = rows["period_end"].dt.year() if yearly else rows["period_end"]
-        figure.add_trace(
-            go.Scatter(
-                x=x.to_list(),
-                y=rows["value"].to_list(),
-                name=html.escape(name),
-                mode="lines+markers",
-                connectgaps=False,
-                line={
+        data.append(
+            {
+                "type": "scatter",
+                "x": x.to_list(),
+                "y": rows["value"].to_list(),
+                "name": html.escape(name),
+                "mode": "lines+markers",
+                "connectgaps": False,
+                "line": {
                     "color": KREIS_COLOURS[position % len(KREIS_COLOURS)],
                     "dash": DASHES[(position // len(KREIS_COLOURS)) % len(DASHES)],
                     "width": 2.2,
                 },
-                marker={"size": 5},
-                hovertemplate=hover,
-            )
+                "marker": {"size": 5},
+                "hovertemplate": hover,
+            }
         )
     for (ags, name, level), rows in references.sort("period_end").group_by(
         "region_ags", "region_name", "level", maintain_order=True
     ):
         x = rows["period_end"].dt.year() if yearly else rows["period_end"]
-        figure.add_trace(
-            go.Scatter(
-                x=x.to_list(),
-                y=rows["value"].to_list(),
-                name=html.escape(str(name)),
-                mode="lines",
-                connectgaps=False,
-                line={"color": GREY, "dash": REFERENCE_DASH.get(str(level), "dash"), "width": 1.8},
-                hovertemplate=hover,
-                legendrank=2000 if ags == "DG" else 1500,
-            )
+        data.append(
+            {
+                "type": "scatter",
+                "x": x.to_list(),
+                "y": rows["value"].to_list(),
+                "name": html.escape(str(name)),
+                "mode": "lines",
+                "connectgaps": False,
+                "line": {"color": GREY, "dash": REFERENCE_DASH.get(str(level), "dash"), "width": 1.8},
+                "hovertemplate": hover,
+                "legendrank": 2000 if ags == "DG" else 1500,
+            }
         )
     if indexed:
-        figure.add_hline(y=100, line={"color": GREY, "width": 1})
+        extra: dict[str, Any] = {"shapes": [_level_line(100, {"color": GREY, "width": 1})]}
         y_title = t("region.chart.index_axis", language, year=base_year or "")
     else:
+        extra = {}
         y_title = html.escape(unit)
-    figure.update_yaxes(title=y_title, tickformat=_number_format(decimals), hoverformat=_number_format(decimals))
     if yearly:
-        figure.update_xaxes(title=None, tickformat="d", dtick=1, hoverformat="d")
+        x_axis = {"title": {}, "tickformat": "d", "dtick": 1, "hoverformat": "d"}
     else:
-        figure.update_xaxes(title=None, hoverformat="%d.%m.%Y" if language == "de" else "%d %b %Y")
-    return styled(figure, language, height=420)
+        x_axis = {"title": {}, "hoverformat": "%d.%m.%Y" if language == "de" else "%d %b %Y"}
+    y_axis = {"title": {"text": y_title}, "tickformat": number, "hoverformat": number}
+    return spec_figure(data, layout(language, height=420, **extra, yaxis=y_axis, xaxis=x_axis))
 
 
 def _padded(values: list[float], pad: float) -> list[float]:
@@ -139,9 +156,8 @@ def region_map_figure(frame: pl.DataFrame, language: str, *, unit: str, period_l
     the pixels of a degree of longitude at the map's mean latitude, so the Kreise keep their true positions.
     """
     placed = frame.filter(pl.col("latitude").is_not_null(), pl.col("longitude").is_not_null())
-    figure = go.Figure()
     if placed.is_empty():
-        return styled(figure, language, height=420)
+        return spec_figure([], layout(language, height=420))
     decimals = _decimals(placed["value"])
     number = _number_format(decimals)
     largest = float(placed["population"].max() or 1)  # type: ignore[arg-type]
@@ -161,58 +177,67 @@ def region_map_figure(frame: pl.DataFrame, language: str, *, unit: str, period_l
     present = placed.filter(pl.col("value").is_not_null())
     missing = placed.filter(pl.col("value").is_null())
     suffix = _unit_suffix(unit)
+    data: list[dict[str, Any]] = []
     if present.height:
-        figure.add_trace(
-            go.Scatter(
-                x=present["longitude"].to_list(),
-                y=present["latitude"].to_list(),
-                mode="markers+text",
-                text=[html.escape(name) for name in present["region_name"].to_list()],
-                textposition=present["label_position"].to_list(),
-                marker={
+        data.append(
+            {
+                "type": "scatter",
+                "x": present["longitude"].to_list(),
+                "y": present["latitude"].to_list(),
+                "mode": "markers+text",
+                "text": [html.escape(name) for name in present["region_name"].to_list()],
+                "textposition": present["label_position"].to_list(),
+                "marker": {
                     "size": present["size"].to_list(),
                     "color": present["value"].to_list(),
-                    "colorscale": COLOUR_SCALE,
+                    "colorscale": [list(stop) for stop in _COLOUR_STOPS],
                     "showscale": present["value"].n_unique() > 1,
                     "colorbar": {"title": {"text": html.escape(unit)}, "tickformat": number, "thickness": 14},
                     "line": {"color": "white", "width": 1},
                     "opacity": 0.9,
                 },
-                customdata=present["value"].to_list(),
-                hovertemplate=f"<b>%{{text}}</b><br>%{{customdata:{number}}}{suffix}<extra></extra>",
-                name=html.escape(period_label),
-                showlegend=False,
-            )
+                "customdata": present["value"].to_list(),
+                "hovertemplate": f"<b>%{{text}}</b><br>%{{customdata:{number}}}{suffix}<extra></extra>",
+                "name": html.escape(period_label),
+                "showlegend": False,
+            }
         )
     if missing.height:
         markers = [html.escape(marker or "") for marker in missing["missing_marker"].to_list()]
-        figure.add_trace(
-            go.Scatter(
-                x=missing["longitude"].to_list(),
-                y=missing["latitude"].to_list(),
-                mode="markers+text",
-                text=[html.escape(name) for name in missing["region_name"].to_list()],
-                textposition=missing["label_position"].to_list(),
-                marker={"size": missing["size"].to_list(), "color": "white", "line": {"color": GREY, "width": 2}},
-                customdata=markers,
-                hovertemplate=(
+        data.append(
+            {
+                "type": "scatter",
+                "x": missing["longitude"].to_list(),
+                "y": missing["latitude"].to_list(),
+                "mode": "markers+text",
+                "text": [html.escape(name) for name in missing["region_name"].to_list()],
+                "textposition": missing["label_position"].to_list(),
+                "marker": {"size": missing["size"].to_list(), "color": "white", "line": {"color": GREY, "width": 2}},
+                "customdata": markers,
+                "hovertemplate": (
                     f"<b>%{{text}}</b><br>{html.escape(t('region.chart.missing', language))} (%{{customdata}})"
                     "<extra></extra>"
                 ),
-                name=t("region.chart.missing", language),
-                showlegend=True,
-            )
+                "name": t("region.chart.missing", language),
+                "showlegend": True,
+            }
         )
-    figure.update_xaxes(visible=False, range=_padded(longitudes, 0.35))
-    figure.update_yaxes(
-        visible=False,
-        range=lat_range,
-        scaleanchor="x",
-        scaleratio=1 / math.cos(math.radians(mean_latitude)),
+    return spec_figure(
+        data,
+        layout(
+            language,
+            height=460,
+            hovermode="closest",
+            plot_bgcolor="#F7F7F7",
+            xaxis={"visible": False, "range": _padded(longitudes, 0.35)},
+            yaxis={
+                "visible": False,
+                "range": lat_range,
+                "scaleanchor": "x",
+                "scaleratio": 1 / math.cos(math.radians(mean_latitude)),
+            },
+        ),
     )
-    figure = styled(figure, language, height=460)
-    figure.update_layout(hovermode="closest", plot_bgcolor="#F7F7F7")
-    return figure
 
 
 def need_vs_intervention_figure(
@@ -224,7 +249,7 @@ def need_vs_intervention_figure(
     """
     shown = frame.filter(pl.col("value").is_not_null(), pl.col("euro_per_inhabitant").is_not_null())
     number = _number_format(_decimals(shown["value"]))
-    figure = go.Figure()
+    data: list[dict[str, Any]] = []
     if shown.height:
         largest = float(shown["population"].max() or 1)  # type: ignore[arg-type]
         sizes = (14 + 30 * (shown["population"].cast(pl.Float64) / largest).sqrt()).to_list()
@@ -237,31 +262,52 @@ def need_vs_intervention_figure(
             shown["value"], shown["euro_per_inhabitant"], half_width=0.05 * x_span, height=0.16 * y_span
         )
         euro = "%{y:,.2f} €" if language == "de" else "€%{y:,.2f}"
-        figure.add_trace(
-            go.Scatter(
-                x=shown["value"].to_list(),
-                y=shown["euro_per_inhabitant"].to_list(),
-                mode="markers+text",
-                text=[html.escape(name) for name in shown["region_name"].to_list()],
-                textposition=positions,
-                marker={"size": sizes, "color": BLUE, "opacity": 0.7, "line": {"color": "white", "width": 1}},
-                hovertemplate=(
+        data.append(
+            {
+                "type": "scatter",
+                "x": shown["value"].to_list(),
+                "y": shown["euro_per_inhabitant"].to_list(),
+                "mode": "markers+text",
+                "text": [html.escape(name) for name in shown["region_name"].to_list()],
+                "textposition": positions,
+                "marker": {"size": sizes, "color": BLUE, "opacity": 0.7, "line": {"color": "white", "width": 1}},
+                "hovertemplate": (
                     f"<b>%{{text}}</b><br>%{{x:{number}}}{_unit_suffix(unit)}<br>{euro} "
                     f"{html.escape(t('region.chart.per_inhabitant', language))}<extra></extra>"
                 ),
-                showlegend=False,
-            )
+                "showlegend": False,
+            }
         )
+    extra: dict[str, Any] = {}
     if average_euro is not None:
-        figure.add_hline(
-            y=average_euro,
-            line={"color": GREY, "dash": "dot", "width": 1},
-            annotation_text=html.escape(t("region.chart.alliance_average", language)),
-            annotation_position="top right",
-        )
+        # What add_hline(annotation_position="top right") adds: the line and its label above its right end.
+        label = {
+            "text": html.escape(t("region.chart.alliance_average", language)),
+            "showarrow": False,
+            "x": 1,
+            "xref": "x domain",
+            "xanchor": "right",
+            "y": average_euro,
+            "yref": "y",
+            "yanchor": "bottom",
+        }
+        extra = {
+            "shapes": [_level_line(average_euro, {"color": GREY, "dash": "dot", "width": 1})],
+            "annotations": [label],
+        }
     x_title = f"{html.escape(indicator_name)} ({html.escape(unit)})" if unit else html.escape(indicator_name)
-    figure.update_xaxes(title=x_title, tickformat=number)
-    figure.update_yaxes(title=t("region.chart.euro_axis", language), tickformat=",.2f", rangemode="tozero")
-    figure = styled(figure, language, height=420)
-    figure.update_layout(hovermode="closest")
-    return figure
+    return spec_figure(
+        data,
+        layout(
+            language,
+            height=420,
+            hovermode="closest",
+            **extra,
+            xaxis={"title": {"text": x_title}, "tickformat": number},
+            yaxis={
+                "title": {"text": t("region.chart.euro_axis", language)},
+                "tickformat": ",.2f",
+                "rangemode": "tozero",
+            },
+        ),
+    )

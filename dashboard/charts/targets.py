@@ -1,4 +1,8 @@
-"""Figure of a target: its actual values over time against the linear path from baseline to target."""
+"""Figure of a target: its actual values over time against the linear path from baseline to target.
+
+Built in one go from its finished spec (``theme.layout`` and ``theme.spec_figure``), as in charts/funds.py: no Plotly
+validation per step. tests/unit/test_region_partner_target_charts.py validates it once.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from typing import Any
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard.charts.theme import BLACK, BLUE, GREY, styled
+from dashboard.charts.theme import BLACK, BLUE, GREY, day_marker, layout, spec_figure
 from dashboard.domain.units import is_rate, short_unit
 from dashboard.i18n import t
 
@@ -24,48 +28,65 @@ def target_progress_figure(
 ) -> go.Figure:
     """Actual values over time (steps for project reports, points for statistics) and the path to the target."""
     hover = _value_format(target["unit"])
-    figure = go.Figure()
-    figure.add_trace(
-        go.Scatter(
-            x=path["day"].to_list(),
-            y=path["value"].to_list(),
-            name=t("targets.chart.path", language),
-            mode="lines",
-            line={"color": BLACK, "dash": "dash", "width": 1.5},
-            hovertemplate=hover,
-        )
-    )
-    figure.add_trace(
-        go.Scatter(
-            x=[target["due_date"]],
-            y=[target["target_value"]],
-            name=t("targets.chart.target", language),
-            mode="markers",
-            marker={"color": BLACK, "symbol": "star", "size": 14},
-            hovertemplate=hover,
-        )
-    )
+    data: list[dict[str, Any]] = [
+        {
+            "type": "scatter",
+            "x": path["day"].to_list(),
+            "y": path["value"].to_list(),
+            "name": t("targets.chart.path", language),
+            "mode": "lines",
+            "line": {"color": BLACK, "dash": "dash", "width": 1.5},
+            "hovertemplate": hover,
+        },
+        {
+            "type": "scatter",
+            "x": [target["due_date"]],
+            "y": [target["target_value"]],
+            "name": t("targets.chart.target", language),
+            "mode": "markers",
+            "marker": {"color": BLACK, "symbol": "star", "size": 14},
+            "hovertemplate": hover,
+        },
+    ]
     if not series.is_empty():
-        figure.add_trace(
-            go.Scatter(
-                x=series["period_end"].to_list(),
-                y=series["value"].to_list(),
-                name=t("targets.chart.actual", language),
-                mode="lines+markers",
-                line={"color": BLUE, "width": 2.5, "shape": "hv" if target.get("basis") == "projects" else "linear"},
-                hovertemplate=hover,
-            )
+        data.append(
+            {
+                "type": "scatter",
+                "x": series["period_end"].to_list(),
+                "y": series["value"].to_list(),
+                "name": t("targets.chart.actual", language),
+                "mode": "lines+markers",
+                "line": {
+                    "color": BLUE,
+                    "width": 2.5,
+                    "shape": "hv" if target.get("basis") == "projects" else "linear",
+                },
+                "hovertemplate": hover,
+            }
         )
+    marker: dict[str, Any] = {}
     first, last = path["day"].min(), path["day"].max()
     if isinstance(first, date) and isinstance(last, date) and first <= as_of <= last:
-        figure.add_vline(x=as_of, line={"color": GREY, "dash": "dot", "width": 1})
-        figure.add_annotation(
-            x=as_of, y=1, yref="paper", text=t("targets.chart.as_of", language), showarrow=False, xanchor="left"
-        )
+        line, note = day_marker(as_of, t("targets.chart.as_of", language), GREY)
+        marker = {"shapes": [line], "annotations": [note]}
     unit = html.escape(target["unit"] or "")
-    figure.update_yaxes(title=unit or None, rangemode="tozero" if target["direction"] == "up" else "normal")
     # Statistics are yearly: years read better than "01.2019"; project reports come half-yearly.
     yearly = target.get("basis") == "kreise"
     date_format = "%Y" if yearly else ("%b %Y" if language == "en" else "%m.%Y")
-    figure.update_xaxes(title=None, tickformat=date_format, hoverformat="%d.%m.%Y" if language == "de" else "%d/%m/%Y")
-    return styled(figure, language, height=340)
+    return spec_figure(
+        data,
+        layout(
+            language,
+            height=340,
+            **marker,
+            yaxis={
+                "title": {"text": unit} if unit else {},
+                "rangemode": "tozero" if target["direction"] == "up" else "normal",
+            },
+            xaxis={
+                "title": {},
+                "tickformat": date_format,
+                "hoverformat": "%d.%m.%Y" if language == "de" else "%d/%m/%Y",
+            },
+        ),
+    )

@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import plotly.graph_objects as go
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
@@ -439,8 +440,34 @@ def test_series_figure_draws_kreise_references_gaps_and_escapes_names() -> None:
     assert kreis.name == "&lt;b&gt;A&lt;/b&gt;" and list(kreis.x) == [2019, 2020, 2021]
     assert list(kreis.y) == [1.5, None, 2.5] and kreis.connectgaps is False
     assert land.line.dash == "dash" and land.line.color == "#8C8C8C"
-    indexed = regional_series_figure(domain.indexed_series(series, 2019).frame, "de", unit="%", indexed=True)
+    assert list(land.x) == [2019, 2021] and list(land.y) == [2.0, 2.2]
+    layout = _validated(figure).layout
+    assert layout.separators == ",." and layout.height == 420 and layout.hovermode == "x unified"
+    assert layout.yaxis.title.text == "%" and layout.yaxis.tickformat == ",.1f" and not layout.shapes
+    assert (layout.xaxis.tickformat, layout.xaxis.dtick) == ("d", 1)  # whole years on the axis
+    indexed = regional_series_figure(
+        domain.indexed_series(series, 2019).frame, "de", unit="%", indexed=True, base_year=2019
+    )
     assert list(indexed.data[0].y) == [100.0, None, pytest.approx(166.666, rel=1e-4)]
+    indexed_layout = _validated(indexed).layout
+    assert indexed_layout.yaxis.title.text == "Index (2019 = 100)"
+    # The base line at 100 across the whole plot, as add_hline draws it.
+    (base,) = indexed_layout.shapes
+    assert (base.y0, base.y1, base.xref, base.x0, base.x1) == (100, 100, "x domain", 0, 1)
+
+
+def test_series_figure_shows_days_for_more_than_one_period_a_year_and_colours_each_kreis() -> None:
+    half_years = [date(2019, 6, 30), Y19, date(2020, 6, 30)]
+    series = _series(
+        [(f"{number}", f"Kreis {number:02d}", False, end, float(number)) for number in range(9) for end in half_years]
+    )
+    figure = _validated(regional_series_figure(series, "en", unit="Personen"))
+    assert [trace.name for trace in figure.data] == [f"Kreis {number:02d}" for number in range(9)]
+    assert list(figure.data[8].x) == half_years and list(figure.data[8].y) == [8.0, 8.0, 8.0]
+    # Seven colours, then the first ones again with another dash.
+    assert figure.data[7].line.color == figure.data[0].line.color and figure.data[7].line.dash == "longdash"
+    assert figure.layout.separators == ".," and figure.layout.xaxis.dtick is None
+    assert figure.layout.xaxis.hoverformat == "%d %b %Y" and figure.layout.yaxis.tickformat == ",.0f"
 
 
 def test_map_is_drawn_without_a_base_map_in_true_proportions() -> None:
@@ -455,6 +482,24 @@ def test_map_is_drawn_without_a_base_map_in_true_proportions() -> None:
     assert figure.layout.yaxis.scaleanchor == "x"
     assert figure.layout.yaxis.scaleratio == pytest.approx(1 / math.cos(math.radians(51.5)))
     assert list(figure.data[1].customdata) == ["."]
+    present, missing = _validated(figure).data
+    assert list(present.text) == ["A"] and list(present.customdata) == [1.0] and list(present.y) == [52.0]
+    assert missing.name == "Wert fehlt" and list(missing.text) == ["B"] and missing.showlegend is True
+    # One value: no colour bar; the scale spelled out as Plotly's own "Cividis" (plotly.js has another one).
+    assert present.marker.showscale is False
+    assert present.marker.colorscale == go.scatter.Marker(colorscale="Cividis").colorscale
+    layout = figure.layout
+    assert layout.separators == ",." and layout.hovermode == "closest" and layout.plot_bgcolor == "#F7F7F7"
+    assert layout.xaxis.visible is False and layout.yaxis.visible is False and layout.height == 460
+
+
+def test_map_without_coordinates_is_an_empty_figure() -> None:
+    frame = pl.DataFrame(
+        {"region_ags": ["1"], "region_name": ["A"], "latitude": [None], "longitude": [None], "population": [1]},
+        schema_overrides={"latitude": pl.Float64, "longitude": pl.Float64},
+    ).with_columns(value=pl.lit(1.0), missing_marker=pl.lit(None, pl.String))
+    figure = _validated(region_map_figure(frame, "de", unit="%", period_label="2019"))
+    assert not figure.data and figure.layout.height == 420 and figure.layout.separators == ",."
 
 
 def test_need_figure_leaves_out_kreise_without_value_or_population() -> None:
@@ -475,3 +520,26 @@ def test_need_figure_leaves_out_kreise_without_value_or_population() -> None:
     )
     figure = need_vs_intervention_figure(frame, "de", indicator_name="Quote", unit="%", average_euro=4.0)
     assert list(figure.data[0].x) == [6.0] and list(figure.data[0].text) == ["A"]
+    layout = _validated(figure).layout
+    assert list(figure.data[0].y) == [3.0] and layout.separators == ",." and layout.hovermode == "closest"
+    assert layout.xaxis.title.text == "Quote (%)" and layout.yaxis.title.text == "Bewilligt je Einwohner (€)"
+    # The alliance's average as a dotted line across the plot, labelled above its right end (as add_hline draws).
+    (line,) = layout.shapes
+    assert (line.y0, line.y1, line.xref, line.line.dash) == (4.0, 4.0, "x domain", "dot")
+    (label,) = layout.annotations
+    assert (label.text, label.y, label.xref, label.x, label.xanchor) == (
+        "Bündnisdurchschnitt",
+        4.0,
+        "x domain",
+        1,
+        "right",
+    )
+    without = _validated(
+        need_vs_intervention_figure(frame, "en", indicator_name="Quote", unit="", average_euro=None)
+    ).layout
+    assert not without.shapes and not without.annotations and without.xaxis.title.text == "Quote"
+
+
+def _validated(figure: go.Figure) -> go.Figure:
+    """The figure built again with Plotly's validation: raises on any property Plotly does not know."""
+    return go.Figure(figure.to_dict())
