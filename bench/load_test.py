@@ -2,9 +2,14 @@
 
 Each simulated user does what the browser does: it opens ``/_stcore/stream``, sends a ``rerun_script`` BackMsg
 with a ClientState (query string, page, widget states, browser context), reads the ForwardMsgs until
-``script_finished`` and learns the page's widgets (ids, kinds, options) from the delta elements. An interaction
-sets one filter widget (the project page's Handlungsfeld or Status multiselect) and is timed from sending the
-rerun to receiving ``script_finished``, which is what a user waits for before the page stops being "running".
+``script_finished`` and learns the page's widgets (ids, kinds, options, shown values, date bounds) from the delta
+elements. The sessions are spread over a mix of pages (``--pages``, default projekte, uebersicht, partner,
+mittelverwendung, region: session i opens page i mod 5), as real use is. An interaction sets one main filter of
+the session's page (``PAGE_FILTERS``, the keys bench/pages.py changes: Handlungsfeld/Status multiselects, Stichtag
+date inputs, the partner type multiselect, the region's indicator selectbox) and is timed from sending the rerun
+to receiving ``script_finished``, which is what a user waits for before the page stops being "running". The
+report gives p50/p95 overall (the target) and per page. The demo mode's default role, speaker, may open every
+page of the mix (mittelverwendung: speaker, liaison, admin); a ``--username`` account needs such a role too.
 
 Two scenarios (both may run in one call; each gets a fresh server so their memory figures do not mix):
 
@@ -19,9 +24,9 @@ demo mode too (e.g. the large instance of `make bench`, ``--query alliance=<slug
 so pass ``--username`` of an account (``cockpit users add``) and its password in ``COCKPIT_LOAD_PASSWORD``, and the
 sessions sign in through the form. ``--url`` tests a running server instead (RSS and CPU only with ``--server-pid``).
 ``--config deploy/streamlit-production.toml`` runs the server with the production settings. Results go to
-``bench/results/<date>-load.md``; the exit code is 1 when a target is missed.
+``bench/results/<date>-load.md`` (``--no-write``: only printed); the exit code is 1 when a target is missed.
 
-Before each scenario one session opens the page alone (``--warmup 1``), as a first visitor would; ``--warmup 0
+Before each scenario one session per page opens it alone (``--warmup 1``), as a first visitor would; ``--warmup 0
 --ramp 0`` lets all users hit a cold server at once. ``--profile FILE`` makes the started server sample its own
 thread stacks into FILE (bench/load_profile/sitecustomize.py), ``--set OPTION=VALUE`` tries a Streamlit option.
 """
@@ -46,14 +51,18 @@ import weakref
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ClientState_pb2 import ContextInfo
+from streamlit.proto.DateInput_pb2 import DateInput
 from streamlit.proto.Element_pb2 import Element
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.MultiSelect_pb2 import MultiSelect
+from streamlit.proto.Selectbox_pb2 import Selectbox
+from streamlit.proto.WidgetStates_pb2 import WidgetState
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Origin, Subprotocol
 
@@ -63,10 +72,38 @@ PROFILER = ROOT / "bench" / "load_profile"
 # Targets of issue 8 (one server process, 2 cores).
 TARGET_P95_MS = 250.0
 TARGET_MEMORY_GROWTH = 0.20
-# The project page's filters a member changes most; their widget keys are the URL parameters (ui/project_filters).
-FILTER_KEYS = ("thema", "status")
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A page's main filter widget: its ``key=`` (also its URL parameter), its Streamlit element kind, its name."""
+
+    key: str
+    kind: str  # "multiselect", "selectbox" or "date_input" (the Element oneof)
+    label: str
+
+
+# Each page's main filter, as bench/pages.py BENCHES changes it (same keys); a session changes one of its page's
+# filters per interaction. "antraege" and "ziele" are known but not in the default mix.
+PAGE_FILTERS: dict[str, tuple[Filter, ...]] = {
+    "projekte": (Filter("thema", "multiselect", "Handlungsfeld"), Filter("status", "multiselect", "Status")),
+    "uebersicht": (Filter("as_of", "date_input", "Stichtag"),),
+    "partner": (Filter("typ", "multiselect", "Partnertyp"),),
+    "mittelverwendung": (Filter("stichtag", "date_input", "Stichtag"),),
+    "region": (Filter("indikator", "selectbox", "Indikator"),),
+    "antraege": (Filter("handlungsfeld", "multiselect", "Handlungsfeld"),),
+    "ziele": (Filter("stichtag", "date_input", "Stichtag"),),
+}
+# The default spread of the sessions over the pages: session i opens DEFAULT_MIX[i % len(DEFAULT_MIX)]. The demo's
+# default role (speaker) may open all of them; mittelverwendung needs speaker, liaison or admin (ui/access.py).
+DEFAULT_MIX = ("projekte", "uebersicht", "partner", "mittelverwendung", "region")
+# The project page's filters (the only page of earlier versions of this test).
+FILTER_KEYS = tuple(spec.key for spec in PAGE_FILTERS["projekte"])
 # Most filters a simulated user keeps in one multiselect before it clears it again.
 MAX_PICKS = 2
+# A Stichtag a user picks: today or one of the days 30, 60, … days before it (within the widget's min and max).
+DAY_STEP = 30
+DAY_CHOICES = 12
 INTERACTION_TIMEOUT_S = 60.0
 LOCAL = "127.0.0.1"
 
@@ -97,6 +134,45 @@ def next_selection(options: Sequence[str], current: Sequence[str], rng: random.R
         return [value for value in current if value != dropped]
     free = [option for option in options if option not in current]
     return [*current, rng.choice(free)] if free else []
+
+
+def next_option(options: Sequence[str], current: str | None, rng: random.Random) -> str:
+    """A user's next choice in a selectbox: any other option (the only one when there is just one)."""
+    if not options:
+        raise ValueError("Auswahlfeld ohne Optionen")
+    others = [option for option in options if option != current]
+    return rng.choice(others) if others else options[0]
+
+
+def next_day(current: date | None, lowest: date, highest: date, today: date, rng: random.Random) -> date:
+    """A user's next Stichtag: today or a day a multiple of DAY_STEP days before it, kept within the widget's
+    bounds, never the current day unless the bounds leave no other."""
+    candidates = {min(max(today - timedelta(days=DAY_STEP * n), lowest), highest) for n in range(DAY_CHOICES)}
+    others = sorted(day for day in candidates if day != current)
+    return rng.choice(others) if others else (current or min(max(today, lowest), highest))
+
+
+def _iso_day(text: str, fallback: date) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return fallback
+
+
+def page_for(number: int, pages: Sequence[str]) -> str:
+    """The page session ``number`` opens: they take the mix in turn (warm-up sessions count backwards from -1)."""
+    return pages[number % len(pages)]
+
+
+def parse_pages(text: str) -> tuple[str, ...]:
+    """``--pages projekte,region``: the URL paths in order (repeats weight a page), each with a known main filter."""
+    pages = tuple(part.strip().strip("/") for part in text.split(",") if part.strip())
+    if not pages:
+        raise ValueError("keine Seite angegeben")
+    unknown = [page for page in pages if page not in PAGE_FILTERS]
+    if unknown:
+        raise ValueError(f"ohne bekannten Filter: {', '.join(unknown)} (bekannt: {', '.join(PAGE_FILTERS)})")
+    return pages
 
 
 def parse_proc_status(text: str) -> dict[str, int]:
@@ -144,9 +220,25 @@ class Outcome:
     interactions: list[float] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)
     bytes_received: int = 0
+    # The same per page (URL path); the lists above hold every page's figures.
+    page_first_renders: dict[str, list[float]] = field(default_factory=dict)
+    page_interactions: dict[str, list[float]] = field(default_factory=dict)
+    page_errors: Counter[str] = field(default_factory=Counter)
 
     def error_count(self) -> int:
         return sum(self.errors.values())
+
+    def first_render(self, page: str, elapsed: float) -> None:
+        self.first_renders.append(elapsed)
+        self.page_first_renders.setdefault(page, []).append(elapsed)
+
+    def interaction(self, page: str, elapsed: float) -> None:
+        self.interactions.append(elapsed)
+        self.page_interactions.setdefault(page, []).append(elapsed)
+
+    def error(self, page: str, text: str) -> None:
+        self.errors[f"{page}: {text}"] += 1
+        self.page_errors[page] += 1
 
 
 @dataclass(frozen=True)
@@ -217,6 +309,24 @@ def sample_rows(samples: Sequence[Sample]) -> list[str]:
             f"| {metric('sessions.active', math.nan):.0f} | {metric('sessions.disconnect', math.nan):.0f} | "
             + " | ".join(mib(None if size is None else int(size / 1024)) for size in sizes)
             + " |"
+        )
+    return lines
+
+
+def page_rows(outcome: Outcome, pages: Sequence[str]) -> list[str]:
+    """A Markdown table of the response times per page (each page of the mix once, in mix order); the target is
+    judged on all pages together (``timing_rows``), so this table has none."""
+    lines = [
+        "| Seite | Filter | Aufrufe | Interaktionen | p50 | p95 | Erster Aufruf p50 | Fehler |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for page in dict.fromkeys(pages):
+        times = outcome.page_interactions.get(page, [])
+        firsts = outcome.page_first_renders.get(page, [])
+        names = " / ".join(spec.label for spec in PAGE_FILTERS.get(page, ()))
+        lines.append(
+            f"| `/{page}` | {names or '–'} | {len(firsts)} | {len(times)} | {ms(percentile(times, 0.50))} "
+            f"| {ms(percentile(times, 0.95))} | {ms(percentile(firsts, 0.50))} | {outcome.page_errors.get(page, 0)} |"
         )
     return lines
 
@@ -349,15 +459,86 @@ def start_server(setup: ServerSetup) -> Server:
 
 @dataclass(frozen=True)
 class Widget:
+    """A widget the server rendered: its element id, kind (the Element oneof), option labels (multiselect,
+    selectbox), the value it shows (option labels or ISO days) and a date input's bounds (ISO days)."""
+
     id: str
     kind: str
-    options: tuple[str, ...]
+    options: tuple[str, ...] = ()
+    current: tuple[str, ...] = ()
+    bounds: tuple[str, str] = ("", "")
+
+
+# Widget kinds whose state the browser sends as string_array_value (date_input: ISO days, YYYY-MM-DD).
+ARRAY_KINDS = ("multiselect", "date_input")
+STRING_KINDS = ("selectbox", "text_input", "string")
+TRIGGER_KINDS = ("button", "trigger")
+
+
+def widget_state(widget_id: str, kind: str, value: Sequence[str] | str | bool) -> WidgetState:
+    """The WidgetState the browser sends for a widget, as Streamlit 1.67 reads it (its serde gets whichever field
+    is set): a multiselect's chosen option labels and a date input's ISO days (DateInputSerde) as
+    string_array_value; a selectbox's option label as string_value (the frontend's setStringValue; an int index
+    would reach SelectboxSerde as an unknown value); text as string_value; a button as trigger_value."""
+    entry = WidgetState(id=widget_id)
+    if isinstance(value, bool):
+        if kind not in TRIGGER_KINDS:
+            raise TypeError(f"{kind}: Wahrheitswert nur für Knöpfe")
+        entry.trigger_value = value
+    elif kind in ARRAY_KINDS:
+        entry.string_array_value.data.extend([value] if isinstance(value, str) else value)
+    elif kind in STRING_KINDS:
+        entry.string_value = value if isinstance(value, str) else (value[0] if value else "")
+    else:
+        raise ValueError(f"Widget-Art {kind!r} wird nicht gesendet")
+    return entry
+
+
+def shown_value(element: MultiSelect | Selectbox | DateInput) -> tuple[str, ...]:
+    """The value a multiselect, selectbox or date input shows: the one the script set (``set_value``, e.g. from
+    the URL or session state), else its default (option indices for the selects, ISO days for a date input)."""
+    if isinstance(element, MultiSelect):
+        if element.set_value:
+            return tuple(element.raw_values)
+        return tuple(element.options[i] for i in element.default if 0 <= i < len(element.options))
+    if isinstance(element, Selectbox):
+        if element.set_value:
+            return (element.raw_value,) if element.HasField("raw_value") else ()
+        if element.HasField("default") and 0 <= element.default < len(element.options):
+            return (element.options[element.default],)
+        return ()
+    return tuple(element.value if element.set_value else element.default)
+
+
+def next_value(widget: Widget, current: Sequence[str], rng: random.Random, today: date) -> tuple[str, ...]:
+    """A user's next value of a filter widget (``current``: what it holds now), as the widget state sends it."""
+    if widget.kind == "multiselect":
+        return tuple(next_selection(widget.options, list(current), rng))
+    if widget.kind == "selectbox":
+        return (next_option(widget.options, current[0] if current else None, rng),)
+    if widget.kind == "date_input":
+        lowest = _iso_day(widget.bounds[0], date.min)
+        highest = _iso_day(widget.bounds[1], date.max)
+        shown = _iso_day(current[0], today) if current else None
+        return (next_day(shown, lowest, highest, today, rng).isoformat(),)
+    raise ValueError(f"Widget-Art {widget.kind!r} ist kein Filter")
 
 
 def user_key(widget_id: str) -> str | None:
     """The ``key=`` a widget was created with: Streamlit ends its element id with it (``$$ID-<hash>-<key>``)."""
     parts = widget_id.split("-", 2)
     return parts[2] if len(parts) == 3 and parts[0] == "$$ID" else None
+
+
+def usable(widget: Widget | None) -> bool:
+    """Whether a user can change the widget: a multiselect with options, a selectbox with two, any date input."""
+    if widget is None:
+        return False
+    if widget.kind == "multiselect":
+        return bool(widget.options)
+    if widget.kind == "selectbox":
+        return len(widget.options) > 1
+    return widget.kind == "date_input"
 
 
 class Session:
@@ -373,8 +554,9 @@ class Session:
         self.rng = rng
         self.page_hash = ""
         self.widgets: dict[str, Widget] = {}
-        self.selection: dict[str, list[str]] = {}
-        self.extra_states: dict[str, tuple[str, object]] = {}
+        # The filter values this tab has set (key -> option labels or ISO days), sent with every rerun.
+        self.values: dict[str, tuple[str, ...]] = {}
+        self.extra_states: dict[str, tuple[str, str | bool]] = {}
         # The browser's message cache: hash -> the run it was last used in, and the cached message itself.
         self.cached: dict[str, int] = {}
         self.elements: dict[str, ForwardMsg] = {}
@@ -417,22 +599,14 @@ class Session:
             state.page_script_hash = self.page_hash
         state.context_info.CopyFrom(self.context)
         state.cached_message_hashes.extend(sorted(self.cached))
-        for key, values in self.selection.items():
+        for key, values in self.values.items():
             widget = self.widgets.get(key)
             if widget is not None:
-                entry = state.widget_states.widgets.add()
-                entry.id = widget.id
-                entry.string_array_value.data.extend(values)
+                state.widget_states.widgets.append(widget_state(widget.id, widget.kind, values))
         for key, (kind, value) in self.extra_states.items():
             widget = self.widgets.get(key)
-            if widget is None:
-                continue
-            entry = state.widget_states.widgets.add()
-            entry.id = widget.id
-            if kind == "string":
-                entry.string_value = str(value)
-            elif kind == "trigger":
-                entry.trigger_value = bool(value)
+            if widget is not None:
+                state.widget_states.widgets.append(widget_state(widget.id, kind, value))
         return message.SerializeToString()
 
     async def rerun(self, first: bool = False) -> float:
@@ -473,7 +647,7 @@ class Session:
                 if status == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
                     continue  # st.rerun() inside the script: the next run follows on the same rerun
                 if status == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
-                    self.outcome.errors["Skript-Kompilierfehler"] += 1
+                    self.outcome.error(self.page, "Skript-Kompilierfehler")
                 break
         elapsed = (time.perf_counter() - started) * 1000
         self.widgets = widgets
@@ -487,13 +661,18 @@ class Session:
             return
         if kind == "exception":
             exception = element.exception
-            self.outcome.errors[f"{exception.type}: {exception.message[:120]}"] += 1
+            self.outcome.error(self.page, f"{exception.type}: {exception.message[:120]}")
             return
         inner = getattr(element, kind)
         widget_id = getattr(inner, "id", "")
         key = user_key(widget_id) if widget_id else None
-        if key:
-            options = tuple(str(option) for option in getattr(inner, "options", ()) if isinstance(option, str))
+        if not key:
+            return
+        options = tuple(str(option) for option in getattr(inner, "options", ()) if isinstance(option, str))
+        if isinstance(inner, MultiSelect | Selectbox | DateInput):
+            bounds = (inner.min, inner.max) if isinstance(inner, DateInput) else ("", "")
+            widgets[key] = Widget(widget_id, kind, options, shown_value(inner), bounds)
+        else:
             widgets[key] = Widget(widget_id, kind, options)
 
     async def sign_in(self, username: str, password: str) -> float:
@@ -502,9 +681,9 @@ class Session:
         if submit is None:
             raise RuntimeError("Anmeldeformular ohne Absende-Knopf")
         self.extra_states = {
-            "signin_user": ("string", username),
-            "signin_password": ("string", password),
-            submit: ("trigger", True),
+            "signin_user": ("text_input", username),
+            "signin_password": ("text_input", password),
+            submit: ("button", True),
         }
         elapsed = await self.rerun()
         self.extra_states = {}
@@ -513,12 +692,18 @@ class Session:
         return elapsed
 
     def change_filter(self) -> None:
-        """Pick one filter widget of the page and change its selection."""
-        present = [key for key in FILTER_KEYS if key in self.widgets and self.widgets[key].options]
+        """Pick one of the page's filter widgets (PAGE_FILTERS) and change its value."""
+        filters = PAGE_FILTERS[self.page]
+        present = [spec for spec in filters if usable(self.widgets.get(spec.key))]
         if not present:
-            raise RuntimeError(f"keiner der Filter {FILTER_KEYS} auf der Seite {self.page!r}")
-        key = self.rng.choice(present)
-        self.selection[key] = next_selection(self.widgets[key].options, self.selection.get(key, []), self.rng)
+            keys = ", ".join(spec.key for spec in filters)
+            raise RuntimeError(f"keiner der Filter ({keys}) auf der Seite {self.page!r} (Rolle ohne Zugriff?)")
+        spec = self.rng.choice(present)
+        widget = self.widgets[spec.key]
+        if widget.kind != spec.kind:
+            raise RuntimeError(f"{self.page}: {spec.key!r} ist {widget.kind}, erwartet {spec.kind}")
+        current = self.values.get(spec.key, widget.current)
+        self.values[spec.key] = next_value(widget, current, self.rng, date.today())
 
 
 # The Cockpit checks the password of only one of several simultaneous sign-ins to an account (the others count as
@@ -533,17 +718,17 @@ async def open_session(session: Session, credentials: tuple[str, str] | None) ->
         lock = _sign_in_locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
         async with lock:
             elapsed = await session.sign_in(*credentials)
-    session.outcome.first_renders.append(elapsed)
+    session.outcome.first_render(session.page, elapsed)
 
 
 async def interact(session: Session) -> None:
     session.change_filter()
-    session.outcome.interactions.append(await session.rerun())
+    session.outcome.interaction(session.page, await session.rerun())
 
 
-def _record_failure(outcome: Outcome, exc: BaseException) -> None:
+def _record_failure(outcome: Outcome, page: str, exc: BaseException) -> None:
     name = type(exc).__name__
-    outcome.errors[f"{name}: {str(exc)[:120]}" if str(exc) else name] += 1
+    outcome.error(page, f"{name}: {str(exc)[:120]}" if str(exc) else name)
 
 
 # --- the scenarios -----------------------------------------------------------------------------------------------
@@ -551,20 +736,24 @@ def _record_failure(outcome: Outcome, exc: BaseException) -> None:
 
 @dataclass
 class Plan:
-    page: str
+    pages: tuple[str, ...]  # the mix: session i opens pages[i % len(pages)]
     query: str
     think: float
     credentials: tuple[str, str] | None
     seed: int
+
+    def page_for(self, number: int) -> str:
+        return page_for(number, self.pages)
 
 
 async def active_user(
     server: Server, plan: Plan, outcome: Outcome, number: int, *, start_after: float, deadline: float
 ) -> None:
     rng = random.Random(plan.seed * 1000 + number)
+    page = plan.page_for(number)
     await asyncio.sleep(start_after)
     try:
-        async with Session(server.url, plan.page, plan.query, outcome, rng) as session:
+        async with Session(server.url, page, plan.query, outcome, rng) as session:
             await open_session(session, plan.credentials)
             while True:
                 # "Every few seconds": think times spread around the mean so the users do not march in step.
@@ -573,12 +762,12 @@ async def active_user(
                     break
                 await interact(session)
     except Exception as exc:
-        _record_failure(outcome, exc)
+        _record_failure(outcome, page, exc)
 
 
 @dataclass
 class ActiveResult:
-    cold: list[float]
+    cold: dict[str, list[float]]  # page -> first renders of the warm-up sessions
     users: int
     duration: float
     outcome: Outcome
@@ -590,14 +779,16 @@ class ActiveResult:
     load_after: tuple[float, float, float]
 
 
-async def warm_up(server: Server, plan: Plan, sessions: int) -> list[float]:
-    """The first visitors before the clock starts, one after the other (their first renders, ms)."""
+async def warm_up(server: Server, plan: Plan, sessions: int) -> dict[str, list[float]]:
+    """The first visitors before the clock starts, one after the other: ``sessions`` per page of the mix (their
+    first renders per page, ms)."""
     outcome = Outcome()
-    for number in range(sessions):
-        await churn_session(server, plan, outcome, -1 - number)
+    for round_ in range(sessions):
+        for page in dict.fromkeys(plan.pages):
+            await churn_session(server, plan, outcome, -1 - round_, page=page)
     if outcome.errors:
         raise SystemExit(f"Aufwärmen fehlgeschlagen: {dict(outcome.errors)}")
-    return outcome.first_renders
+    return outcome.page_first_renders
 
 
 async def run_active(
@@ -605,7 +796,7 @@ async def run_active(
 ) -> ActiveResult:
     cold = await warm_up(server, plan, warmup)
     outcome = Outcome()
-    samples = [server.sample("vor dem Lauf" + (f" ({warmup} Sitzung zum Aufwärmen)" if warmup else ""))]
+    samples = [server.sample("vor dem Lauf" + (f" ({warmup} Sitzung je Seite zum Aufwärmen)" if warmup else ""))]
     load_before = os.getloadavg()
     cpu_before = cpu_seconds(server.pid) if server.pid else None
     client_before = time.process_time()
@@ -640,14 +831,15 @@ async def run_active(
     )
 
 
-async def churn_session(server: Server, plan: Plan, outcome: Outcome, number: int) -> None:
+async def churn_session(server: Server, plan: Plan, outcome: Outcome, number: int, page: str | None = None) -> None:
     rng = random.Random(plan.seed * 1000 + number)
+    page = page or plan.page_for(number)
     try:
-        async with Session(server.url, plan.page, plan.query, outcome, rng) as session:
+        async with Session(server.url, page, plan.query, outcome, rng) as session:
             await open_session(session, plan.credentials)
             await interact(session)
     except Exception as exc:
-        _record_failure(outcome, exc)
+        _record_failure(outcome, page, exc)
 
 
 async def settled_sample(server: Server, label: str, settle: float) -> Sample:
@@ -673,14 +865,14 @@ class ChurnResult:
     after_all: Sample
     load_before: tuple[float, float, float]
     load_after: tuple[float, float, float]
-    cold: list[float]
+    cold: dict[str, list[float]]
     settle: float
 
 
 async def run_churn(server: Server, plan: Plan, sessions: int, *, wave: int, settle: float, warmup: int) -> ChurnResult:
     cold = await warm_up(server, plan, warmup)
     outcome = Outcome()
-    samples = [server.sample("vor dem Lauf" + (f" ({warmup} Sitzung zum Aufwärmen)" if warmup else ""))]
+    samples = [server.sample("vor dem Lauf" + (f" ({warmup} Sitzung je Seite zum Aufwärmen)" if warmup else ""))]
     load_before = os.getloadavg()
     done = 0
     after_first: Sample | None = None
@@ -708,14 +900,28 @@ def _load(values: tuple[float, float, float]) -> str:
     return " / ".join(f"{value:.2f}".replace(".", ",") for value in values)
 
 
-def active_report(result: ActiveResult, think: float) -> list[str]:
+def cold_text(cold: dict[str, list[float]]) -> str:
+    """The warm-up sessions' first renders, per page."""
+    return ", ".join(f"`/{page}` {ms(value)}" for page, values in cold.items() for value in values) or "–"
+
+
+def mix_text(pages: Sequence[str]) -> str:
+    """The spread of the sessions, e.g. "`/projekte` (Handlungsfeld / Status), `/region` (Indikator)"."""
+    return ", ".join(
+        f"`/{page}` ({' / '.join(spec.label for spec in PAGE_FILTERS.get(page, ())) or '–'})" for page in pages
+    )
+
+
+def active_report(result: ActiveResult, think: float, pages: Sequence[str] = DEFAULT_MIX) -> list[str]:
     outcome = result.outcome
     throughput = len(outcome.interactions) / result.window_seconds if result.window_seconds else 0.0
     lines = [
         f"## {result.users} aktive Nutzer, {result.duration:.0f} s",
         "",
-        f"Jede Nutzerin ändert nach {think * 0.5:g}–{think * 1.5:g} s Bedenkzeit".replace(".", ",") + " einen Filter "
-        "(Handlungsfeld oder Status); gemessen vom Senden des Reruns bis `script_finished`.",
+        f"Nutzerin i öffnet die Seite i mod {len(pages)} von {mix_text(pages)} und ändert nach "
+        + f"{think * 0.5:g}–{think * 1.5:g} s Bedenkzeit".replace(".", ",")
+        + " einen Filter ihrer Seite; gemessen vom Senden des Reruns bis `script_finished`. Das Ziel gilt für alle "
+        "Seiten zusammen.",
         "",
         *markdown_table(
             [
@@ -742,7 +948,7 @@ def active_report(result: ActiveResult, think: float) -> list[str]:
                 ("CPU des Lastgenerators", f"{result.client_cpu:.1f} s".replace(".", ","), "", ""),
                 (
                     "Aufwärmen (erster Aufruf, kalter Server)",
-                    ", ".join(ms(value) for value in result.cold) or "–",
+                    cold_text(result.cold),
                     "",
                     "",
                 ),
@@ -751,6 +957,10 @@ def active_report(result: ActiveResult, think: float) -> list[str]:
             ]
         ),
         "",
+        "Je Seite:",
+        "",
+        *page_rows(outcome, pages),
+        "",
         *sample_rows(result.samples),
         "",
     ]
@@ -758,13 +968,14 @@ def active_report(result: ActiveResult, think: float) -> list[str]:
     return lines
 
 
-def churn_report(result: ChurnResult) -> list[str]:
+def churn_report(result: ChurnResult, pages: Sequence[str] = DEFAULT_MIX) -> list[str]:
     first, last = result.after_first, result.after_all
     change = growth(first.rss_kib, last.rss_kib)
     lines = [
         f"## {result.sessions} Sitzungen kommen und gehen",
         "",
-        f"Wellen von {result.wave} gleichzeitigen Sitzungen: verbinden, Seite aufbauen, einen Filter ändern, trennen. "
+        f"Wellen von {result.wave} gleichzeitigen Sitzungen: verbinden, Seite aufbauen, einen Filter ändern, trennen "
+        f"(Sitzung i auf Seite i mod {len(pages)} von {mix_text(pages)}). "
         f"RSS nach {result.settle:g} s Pause (Median aus drei Messungen). Die Zeiten sind die einer Welle, die auf "
         "einmal ankommt, nicht die der aktiven Nutzer (ohne Ziel).",
         "",
@@ -779,11 +990,15 @@ def churn_report(result: ChurnResult) -> list[str]:
                     verdict(None if change is None else change <= TARGET_MEMORY_GROWTH),
                 ),
                 *timing_rows(result.outcome, judged=False),
-                ("Aufwärmen (erster Aufruf, kalter Server)", ", ".join(map(ms, result.cold)) or "–", "", ""),
+                ("Aufwärmen (erster Aufruf, kalter Server)", cold_text(result.cold), "", ""),
                 ("Load average vorher (1/5/15 min)", _load(result.load_before), "", ""),
                 ("Load average nachher (1/5/15 min)", _load(result.load_after), "", ""),
             ]
         ),
+        "",
+        "Je Seite:",
+        "",
+        *page_rows(result.outcome, pages),
         "",
         *sample_rows(result.samples),
         "",
@@ -822,7 +1037,8 @@ def environment_lines(args: argparse.Namespace, streamlit_env: dict[str, str]) -
         "",
         f"`python bench/load_test.py {' '.join(sys.argv[1:])}` – Commit {commit or '?'}, Streamlit "
         f"{streamlit.__version__}, Python {sys.version.split()[0]}, {os.cpu_count()} Kerne.",
-        f"Seite `/{args.page}{'?' + args.query if args.query else ''}`, Datenbank: {database}. "
+        f"Seiten {mix_text(args.pages)} (Sitzung i auf Seite i mod {len(args.pages)})"
+        f"{', Query `?' + args.query + '`' if args.query else ''}, Datenbank: {database}. "
         f"Server-Einstellungen: {settings}. Lastgenerator und Server teilen sich die Kerne; andere Prozesse "
         "liefen gleichzeitig (siehe Load average).",
         "",
@@ -845,10 +1061,17 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--warmup",
         type=int,
         default=1,
-        help="Sitzungen, die die Seite vor jedem Szenario nacheinander öffnen "
+        help="Sitzungen je Seite, die sie vor jedem Szenario nacheinander öffnen "
         "(0: die ersten treffen gleichzeitig einen kalten Server)",
     )
-    parser.add_argument("--page", default="projekte", help="URL-Pfad der Seite (Standard: projekte)")
+    parser.add_argument(
+        "--page", help="nur diese eine Seite (URL-Pfad, wie --pages mit einer Seite; früher Standard: projekte)"
+    )
+    parser.add_argument(
+        "--pages",
+        help="Seitenmischung, Komma-Liste von URL-Pfaden; Sitzung i öffnet Seite i mod Anzahl "
+        f"(Standard: {','.join(DEFAULT_MIX)}; bekannt: {', '.join(PAGE_FILTERS)})",
+    )
     parser.add_argument("--query", default="", help="Query-String des ersten Aufrufs, z. B. alliance=harz")
     parser.add_argument("--database-url", help="Datenbank des gestarteten Servers (Standard: frische Demo-SQLite)")
     parser.add_argument(
@@ -867,12 +1090,21 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--profile", type=Path, help="gestarteter Server: Stichproben-Profil in diese Datei schreiben")
     parser.add_argument("--seed", type=int, default=8, help="Zufallsstartwert der Nutzer")
     parser.add_argument("--out", type=Path, help="Ergebnisdatei (Standard: bench/results/<Datum>-load.md)")
+    parser.add_argument("--no-write", action="store_true", help="Ergebnis nur ausgeben, keine Datei schreiben")
     parser.add_argument("--server-log", type=Path, help="Log des gestarteten Servers hierhin schreiben")
     args = parser.parse_args(argv)
     if not args.users and not args.churn:
         parser.error("--users N und/oder --churn N angeben")
     if args.username and not os.environ.get("COCKPIT_LOAD_PASSWORD"):
         parser.error("--username braucht das Passwort in COCKPIT_LOAD_PASSWORD")
+    if args.page and args.pages:
+        parser.error("--page oder --pages angeben, nicht beides")
+    if args.no_write and args.out:
+        parser.error("--no-write und --out schließen sich aus")
+    try:
+        args.pages = parse_pages(args.pages or args.page or ",".join(DEFAULT_MIX))
+    except ValueError as exc:
+        parser.error(f"--pages: {exc}")
     return args
 
 
@@ -905,7 +1137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     streamlit_env = streamlit_environment(args.set)
     credentials = (args.username, os.environ["COCKPIT_LOAD_PASSWORD"]) if args.username else None
-    plan = Plan(args.page, args.query, args.think, credentials, args.seed)
+    plan = Plan(args.pages, args.query, args.think, credentials, args.seed)
     lines = environment_lines(args, streamlit_env)
     failed = False
     if args.users:
@@ -914,7 +1146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             active = asyncio.run(
                 run_active(server, plan, args.users, duration=args.duration, ramp=args.ramp, warmup=args.warmup)
             )
-        lines += active_report(active, args.think)
+        lines += active_report(active, args.think, args.pages)
         p95 = percentile(active.outcome.interactions, 0.95)
         failed |= not p95 <= TARGET_P95_MS or active.outcome.error_count() > 0
     if args.churn:
@@ -923,11 +1155,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             churn = asyncio.run(
                 run_churn(server, plan, args.churn, wave=args.wave, settle=args.settle, warmup=args.warmup)
             )
-        lines += churn_report(churn)
+        lines += churn_report(churn, args.pages)
         change = growth(churn.after_first.rss_kib, churn.after_all.rss_kib)
         failed |= (change is not None and change > TARGET_MEMORY_GROWTH) or churn.outcome.error_count() > 0
     text = "\n".join(lines).rstrip() + "\n"
     print(text)
+    if args.no_write:
+        return 1 if failed else 0
     out = args.out or RESULTS / f"{date.today().isoformat()}-load.md"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
