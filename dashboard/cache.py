@@ -26,7 +26,7 @@ from dashboard.domain.fund_use import FundUseView
 from dashboard.domain.partners import network_layout
 from dashboard.domain.targets import TargetTracking
 from dashboard.exporters.statement import render_statement_docx
-from dashboard.loaders import ComparisonInputs, EsfSummary, FundUseInputs
+from dashboard.loaders import ComparisonInputs, EsfInputs, EsfSummary, FundUseInputs, TargetInputs
 
 
 def _bounds() -> tuple[int, int]:
@@ -240,18 +240,29 @@ def alliance_comparison(settings: Settings, scope: Scope, as_of: date) -> pl.Dat
     return loaders.alliance_comparison_on(comparison_inputs(settings, scope), as_of, settings.fund_rules)
 
 
+# Targets and ESF+ totals, like fund use: the reads are cached apart from the Stichtag step, so a Stichtag change on
+# the overview or the targets page re-runs only the assessment.
+@_cached()
+def target_inputs(settings: Settings, scope: Scope, alliance_id: int) -> TargetInputs:
+    return loaders.target_inputs(engine(settings), scope, alliance_id)
+
+
 @_cached()
 def target_tracking(settings: Settings, scope: Scope, alliance_id: int, as_of: date) -> TargetTracking:
     """Every target of the alliance assessed on a Stichtag (targets page and overview share it)."""
-    return loaders.target_tracking(engine(settings), scope, alliance_id, as_of, settings.impact_rules)
+    return loaders.target_tracking_on(target_inputs(settings, scope, alliance_id), as_of, settings.impact_rules)
+
+
+@_cached()
+def esf_inputs(settings: Settings, scope: Scope, alliance_id: int) -> EsfInputs:
+    return loaders.esf_inputs(engine(settings), scope, alliance_id)
 
 
 @_cached()
 def esf_summary(settings: Settings, scope: Scope, alliance_id: int, as_of: date, for_others: bool) -> EsfSummary:
     """ESF+ totals as this scope may see them; ``for_others`` suppresses small counts for presentation."""
-    return loaders.esf_summary(
-        engine(settings), scope, alliance_id, as_of, rules=settings.impact_rules, for_others=for_others
-    )
+    inputs = esf_inputs(settings, scope, alliance_id)
+    return loaders.esf_summary_on(inputs, scope, alliance_id, as_of, rules=settings.impact_rules, for_others=for_others)
 
 
 @_cached()

@@ -105,21 +105,48 @@ def alliance_comparison(engine: Engine, scope: Scope, as_of: date, rules: FundRu
     return alliance_comparison_on(comparison_inputs(engine, scope), as_of, rules)
 
 
-def target_tracking(
-    engine: Engine, scope: Scope, alliance_id: int, as_of: date, rules: ImpactRules
-) -> targets.TargetTracking:
-    """Every target of an alliance assessed on a Stichtag (the one status rule for page, overview and exports)."""
+@dataclass(frozen=True)
+class TargetInputs:
+    """What an alliance's targets are assessed from on any Stichtag (cache.py keeps it per scope and change, so a
+    Stichtag change only re-runs the assessment)."""
+
+    targets: pl.DataFrame  # impact.alliance_targets
+    observations: pl.DataFrame  # project reports of the targets' indicators
+    topic_links: pl.DataFrame  # project_topic_links
+    kreis_observations: pl.DataFrame  # Kreis statistics of the targets' indicators
+    kreise: int  # the alliance's Kreise
+
+
+def target_inputs(engine: Engine, scope: Scope, alliance_id: int) -> TargetInputs:
     target_frame = impact.alliance_targets(engine, scope, alliance_id)
     indicator_ids = target_frame["indicator_id"].unique().to_list()
-    return targets.track_targets(
+    return TargetInputs(
         targets=target_frame,
         observations=impact.project_observations(engine, scope, alliance_id, indicator_ids=indicator_ids),
         topic_links=queries.project_topic_links(engine, scope, alliance_id),
         kreis_observations=impact.kreis_observations(engine, scope, alliance_id, indicator_ids),
         kreise=impact.alliance_kreis_count(engine, scope, alliance_id),
+    )
+
+
+def target_tracking_on(inputs: TargetInputs, as_of: date, rules: ImpactRules) -> targets.TargetTracking:
+    """Every target assessed on a Stichtag (the one status rule for page, overview and exports)."""
+    return targets.track_targets(
+        targets=inputs.targets,
+        observations=inputs.observations,
+        topic_links=inputs.topic_links,
+        kreis_observations=inputs.kreis_observations,
+        kreise=inputs.kreise,
         as_of=as_of,
         tolerance=rules.target_tolerance,
     )
+
+
+def target_tracking(
+    engine: Engine, scope: Scope, alliance_id: int, as_of: date, rules: ImpactRules
+) -> targets.TargetTracking:
+    """Every target of an alliance assessed on a Stichtag."""
+    return target_tracking_on(target_inputs(engine, scope, alliance_id), as_of, rules)
 
 
 @dataclass(frozen=True)
@@ -133,17 +160,31 @@ class EsfSummary:
     breakdowns: pl.DataFrame  # project_id, title, code, total, breakdown
 
 
-def esf_summary(
-    engine: Engine, scope: Scope, alliance_id: int, as_of: date, *, rules: ImpactRules, for_others: bool
-) -> EsfSummary:
-    """ESF+ totals on a Stichtag; small counts are suppressed for others and whenever the scope requires it."""
+@dataclass(frozen=True)
+class EsfInputs:
+    """The ESF+ indicators, the alliance's reports of them and its project titles, for any Stichtag."""
+
+    indicators: pl.DataFrame
+    observations: pl.DataFrame
+    titles: pl.DataFrame  # project_id, title
+
+
+def esf_inputs(engine: Engine, scope: Scope, alliance_id: int) -> EsfInputs:
     indicators = impact.esf_indicators(engine)
     observations = impact.project_observations(
         engine, scope, alliance_id, indicator_ids=indicators["indicator_id"].to_list()
     )
     titles = impact.project_list(engine, scope, alliance_id).select("project_id", "title")
+    return EsfInputs(indicators, observations, titles)
+
+
+def esf_summary_on(
+    inputs: EsfInputs, scope: Scope, alliance_id: int, as_of: date, *, rules: ImpactRules, for_others: bool
+) -> EsfSummary:
+    """ESF+ totals on a Stichtag; small counts are suppressed for others and whenever the scope requires it."""
+    observations, titles = inputs.observations, inputs.titles
     suppressed = for_others or not scope.sees_small_counts(alliance_id)
-    totals = esf.esf_totals(observations, indicators, as_of)
+    totals = esf.esf_totals(observations, inputs.indicators, as_of)
     totals = esf.suppress_small_counts(totals, rules.suppression_threshold if suppressed else 1)
     exclusivity = esf.exclusivity_violations(observations, as_of).join(titles, on="project_id", how="left")
     breakdowns = esf.breakdown_violations(observations, as_of).join(titles, on="project_id", how="left")
@@ -157,3 +198,11 @@ def esf_summary(
         exclusivity=exclusivity,
         breakdowns=breakdowns,
     )
+
+
+def esf_summary(
+    engine: Engine, scope: Scope, alliance_id: int, as_of: date, *, rules: ImpactRules, for_others: bool
+) -> EsfSummary:
+    """ESF+ totals of an alliance on a Stichtag, read and computed in one go (CLI and exports)."""
+    inputs = esf_inputs(engine, scope, alliance_id)
+    return esf_summary_on(inputs, scope, alliance_id, as_of, rules=rules, for_others=for_others)

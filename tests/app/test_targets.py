@@ -136,3 +136,27 @@ def test_esf_totals_suppress_small_counts_for_others(seeded_url: str, app_for: C
     cells = [cell for column in ("Insgesamt", "Frauen", "Männer", "Divers") for cell in shown[column]]
     assert not any(cell.replace(".", "").isdigit() and 1 <= int(cell.replace(".", "")) < 5 for cell in cells)
     assert any("unterdrückt" in caption.value for caption in app.caption)
+
+
+def test_a_stichtag_change_reassesses_without_reading_again(
+    seeded_url: str, app_for: Callable[..., AppTest], monkeypatch: Any
+) -> None:
+    """Targets and ESF+ totals are read once per scope and data state; a Stichtag change only re-assesses them."""
+    import streamlit as st
+
+    from dashboard import loaders
+
+    reads: list[str] = []
+    for name in ("target_inputs", "esf_inputs"):
+        real = getattr(loaders, name)
+        monkeypatch.setattr(loaders, name, lambda *args, _real=real, _name=name: reads.append(_name) or _real(*args))
+    st.cache_data.clear()
+    app = open_targets(app_for, seeded_url, stichtag="2019-06-30")
+    early = status_tiles(app)
+    assert sorted(reads) == ["esf_inputs", "target_inputs"]
+    app.date_input(key="stichtag").set_value(date(2026, 11, 22)).run()
+    assert not app.exception
+    assert sorted(reads) == ["esf_inputs", "target_inputs"]
+    late = status_tiles(app)
+    assert late != early
+    assert late == status_tiles(open_targets(app_for, seeded_url, stichtag="2026-11-22"))
