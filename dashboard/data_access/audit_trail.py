@@ -23,6 +23,7 @@ from sqlalchemy import (
     Engine,
     Select,
     String,
+    Text,
     and_,
     case,
     cast,
@@ -216,8 +217,9 @@ def audit_entries(
             col(AuditEntry.table_name),
             col(AuditEntry.record_id),
             col(AuditEntry.alliance_id),
-            col(AuditEntry.old_values),
-            col(AuditEntry.new_values),
+            # As stored text: parsing every value into Python only to write it out again was half the read.
+            cast(col(AuditEntry.old_values), Text),
+            cast(col(AuditEntry.new_values), Text),
         )
         .where(col(AuditEntry.id).in_(select(picked.c.id)))
         .order_by(*newest)
@@ -274,8 +276,12 @@ def audit_filter_options(engine: Engine, scope: Scope, alliance_id: int | None) 
     return AuditOptions(**found)
 
 
-def _json_text(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False)
+def _json_text(stored: str | None) -> str | None:
+    """The stored JSON text, with \\u escapes written as the characters they stand for („Förderung“ rather than
+    „F\\u00f6rderung“); text without escapes is passed on as it is."""
+    if stored is None or stored == "null":
+        return None
+    return json.dumps(json.loads(stored), ensure_ascii=False) if "\\u" in stored else stored
 
 
 def _pairs_statement(engine: Engine, picked: CTE) -> Select[Any]:

@@ -292,3 +292,11 @@ def test_filter_description_names_the_active_filters() -> None:
     assert AuditFilter().is_empty
     assert not flt.is_empty
     assert flt.key == "sprecherin-a|project|update|2026-03-01|"
+
+
+def test_stored_json_text_is_shown_as_stored_with_escapes_written_out() -> None:
+    from dashboard.data_access.audit_trail import _json_text
+
+    assert _json_text(None) is None and _json_text("null") is None
+    assert _json_text('{"value":1.5,"ags":"03153"}') == '{"value":1.5,"ags":"03153"}'  # imports write compact JSON
+    assert _json_text('{"title": "F\\u00f6rderung \\"neu\\""}') == '{"title": "Förderung \\"neu\\""}'
