@@ -347,11 +347,8 @@ def application_pipeline(
     settings: Settings, scope: Scope, alliance_id: int, flt: applications.ApplicationFilter, today: date
 ) -> ApplicationPipeline:
     """The filtered applications of an alliance and their stages, as this scope may see them, on a day."""
-    e = engine(settings)
-    return ApplicationPipeline(
-        applications=applications.pipeline(e, scope, alliance_id, flt, today=today),
-        stages=applications.pipeline_stages(e, scope, alliance_id, flt, today=today),
-    )
+    rows, stages = applications.pipeline_with_stages(engine(settings), scope, alliance_id, flt, today=today)
+    return ApplicationPipeline(applications=rows, stages=stages)
 
 
 @_cached(ttl=APPLICATION_TTL)

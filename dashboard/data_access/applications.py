@@ -1218,7 +1218,18 @@ def pipeline_stages(
 ) -> pl.DataFrame:
     """Per pipeline status (in order; every status of the filter): applications, the requested grant of all of
     them (masked projects count: totals are not details) and the median days they have waited in that stage."""
+    return _stages(_pipeline_rows(engine, scope, alliance_id, flt, today), flt)
+
+
+def pipeline_with_stages(
+    engine: Engine, scope: Scope, alliance_id: int, flt: ApplicationFilter = ApplicationFilter(), *, today: date
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``pipeline`` and ``pipeline_stages`` from one read (the page shows both)."""
     rows = _pipeline_rows(engine, scope, alliance_id, flt, today)
+    return _masked(rows, scope, alliance_id), _stages(rows, flt)
+
+
+def _stages(rows: pl.DataFrame, flt: ApplicationFilter) -> pl.DataFrame:
     statuses = [s for s in (flt.statuses or rules.PIPELINE_STATUSES) if s in rules.PIPELINE_STATUSES]
     summary = rules.pipeline_summary(rows.select("status", "requested_grant", "waiting_days"), statuses)
     return summary.select(pl.col(name).cast(dtype) for name, dtype in STAGES_SCHEMA.items())

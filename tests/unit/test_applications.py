@@ -127,6 +127,9 @@ def test_the_whole_path_from_application_to_running_project(engine: Engine) -> N
     d = demo(engine)
     speaker = d.speaker
     stages = A.pipeline_stages(engine, speaker, d.alliance_id, ApplicationFilter(), today=TODAY)
+    both = A.pipeline_with_stages(engine, speaker, d.alliance_id, ApplicationFilter(), today=TODAY)
+    assert both[0].equals(A.pipeline(engine, speaker, d.alliance_id, ApplicationFilter(), today=TODAY))
+    assert both[1].equals(stages)
     waiting = stages.filter(status="beantragt").row(0, named=True)
     assert waiting["applications"] == 3 and waiting["requested_grant"] == Decimal("349000.00")
 

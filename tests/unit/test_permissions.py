@@ -172,6 +172,9 @@ READS |= {
     "applications.pipeline_stages": lambda e, s, d: applications.pipeline_stages(
         e, s, d.alliance_id, applications.ApplicationFilter(), today=AS_OF
     ).filter(pl.col("applications") > 0),
+    "applications.pipeline_with_stages": lambda e, s, d: applications.pipeline_with_stages(
+        e, s, d.alliance_id, applications.ApplicationFilter(), today=AS_OF
+    )[0],
     "applications.criteria": lambda e, s, d: applications.criteria(e, s, d.alliance_id),
     "applications.application": lambda e, s, d: _found(
         lambda: applications.application(e, s, d.assessed_project_id, today=AS_OF)
