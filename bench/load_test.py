@@ -97,8 +97,6 @@ PAGE_FILTERS: dict[str, tuple[Filter, ...]] = {
 # The default spread of the sessions over the pages: session i opens DEFAULT_MIX[i % len(DEFAULT_MIX)]. The demo's
 # default role (speaker) may open all of them; mittelverwendung needs speaker, liaison or admin (ui/access.py).
 DEFAULT_MIX = ("projekte", "uebersicht", "partner", "mittelverwendung", "region")
-# The project page's filters (the only page of earlier versions of this test).
-FILTER_KEYS = tuple(spec.key for spec in PAGE_FILTERS["projekte"])
 # Most filters a simulated user keeps in one multiselect before it clears it again.
 MAX_PICKS = 2
 # A Stichtag a user picks: today or one of the days 30, 60, … days before it (within the widget's min and max).

@@ -505,6 +505,8 @@ def _attach_ids(frame: pl.DataFrame, ids: pl.DataFrame, on: list[str], name: str
     joined = frame.join(ids.rename({"id": name}), on=on, how="left", maintain_order="left")
     if joined[name].null_count():
         raise RuntimeError(f"could not read back the ids of every inserted row ({name})")
+    if joined.height != frame.height:
+        raise RuntimeError(f"the natural key {on} of {name} is not unique: rows would be doubled")
     return joined
 
 

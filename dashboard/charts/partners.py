@@ -174,7 +174,7 @@ def partner_network_figure(
                 "hovertemplate": f"<b>%{{text}}</b><br>{projects_word}: %{{customdata[1]}}<extra></extra>",
             }
         )
-    # The legend below the network (styled()'s xanchor "left" kept), items at one size whatever the points' sizes.
+    # The legend below the network (the theme's xanchor "left" kept), items at one size whatever the points' sizes.
     legend = {"orientation": "h", "yanchor": "top", "y": -0.02, "xanchor": "left", "x": 0, "itemsizing": "constant"}
     return spec_figure(
         data,

@@ -43,7 +43,7 @@ def topic_status_figure(matrix: pl.DataFrame, measure: str, language: str) -> go
         data.append(
             {
                 "type": "bar",
-                "x": rows["topic"].to_list(),
+                "x": [html.escape(topic) for topic in rows["topic"].to_list()],
                 "y": (rows[measure] / 100).to_list() if money else rows[measure].to_list(),
                 "name": name,
                 "meta": status,

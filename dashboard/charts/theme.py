@@ -38,23 +38,11 @@ TEMPLATE = go.layout.Template(
 )
 
 
-def styled(figure: go.Figure, language: str, *, height: int = 360) -> go.Figure:
-    figure.update_layout(
-        separators=SEPARATORS.get(language, ",."),
-        height=height,
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
-        hovermode="x unified",
-        template=TEMPLATE,
-    )
-    return figure
-
-
 _TEMPLATE_JSON = TEMPLATE.to_plotly_json()
 
 
 def layout(language: str, *, height: int = 360, **settings: Any) -> dict[str, Any]:
-    """styled()'s layout as a plain dict (``settings`` added or replacing), for a figure built in one go.
+    """Every chart's layout as a plain dict (``settings`` added or replacing), for a figure built in one go.
 
     ``go.Figure({"data": [...], "layout": layout(...)}, _validate=False)`` skips what makes a figure slow to build
     (~25 ms for the absorption chart on two cores, against ~2 ms): Plotly validating and copying its whole layout

@@ -278,7 +278,8 @@ def audit_filter_options(engine: Engine, scope: Scope, alliance_id: int | None) 
 
 def _json_text(stored: str | None) -> str | None:
     """The stored JSON text, with \\u escapes written as the characters they stand for („Förderung“ rather than
-    „F\\u00f6rderung“); text without escapes is passed on as it is."""
+    „F\\u00f6rderung“); text without escapes is passed on as it is (so values written by a bulk import keep
+    their compact form ``{"a":1}``, those of a form ``{"a": 1}``)."""
     if stored is None or stored == "null":
         return None
     return json.dumps(json.loads(stored), ensure_ascii=False) if "\\u" in stored else stored

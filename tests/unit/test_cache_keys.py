@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from dashboard import cache
 from dashboard.config import load_settings
 from dashboard.data_access import migrations
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches() -> Iterator[None]:
+    """Each test starts and ends without remembered pools or schema answers, even when an assertion fails."""
+    cache.engine.clear()
+    cache._ready.clear()
+    yield
+    cache.engine.clear()
+    cache._ready.clear()
 
 
 def test_schema_ready_sees_the_upgrade_at_once_and_then_stops_asking(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -23,7 +36,6 @@ def test_schema_ready_sees_the_upgrade_at_once_and_then_stops_asking(tmp_path: P
     assert cache.schema_ready(settings) is True
     assert cache.schema_ready(settings) is True  # a yes is remembered
     assert len(asked) == 3
-    cache.engine.clear()
 
 
 def test_equal_settings_share_one_pool_and_other_databases_get_their_own(tmp_path: Path) -> None:
@@ -34,4 +46,3 @@ def test_equal_settings_share_one_pool_and_other_databases_get_their_own(tmp_pat
     assert cache.engine(first) is cache.engine(again)
     assert cache.engine(other) is not cache.engine(first)
     assert str(cache.engine(other).url).endswith("b.sqlite3")
-    cache.engine.clear()

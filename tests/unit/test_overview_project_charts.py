@@ -160,3 +160,12 @@ def test_empty_project_charts_are_valid() -> None:
     timeline = valid(timeline_figure(timeline_rows(empty), "en"))
     assert bars["data"] == [] and timeline["data"] == []
     assert timeline["layout"]["height"] == 220 and timeline["layout"]["xaxis"]["tickformat"] == "%b %Y"
+
+
+def test_a_topic_name_is_shown_as_text_and_a_click_still_gives_the_name() -> None:
+    projects = PROJECTS.with_columns(pl.Series("topic_names", [["<b>Pflege & Co</b>"]] * PROJECTS.height))
+    figure = topic_status_figure(topic_status_matrix(projects), "projects", "de")
+    spec = valid(figure)
+    assert {x for trace in spec["data"] for x in trace["x"]} == {"&lt;b&gt;Pflege &amp; Co&lt;/b&gt;"}
+    click = SimpleNamespace(selection=SimpleNamespace(points=[{"curve_number": 0, "point_index": 0}]))
+    assert selected_points(figure, click) == [("idee", "<b>Pflege & Co</b>")]

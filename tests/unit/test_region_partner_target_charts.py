@@ -65,7 +65,7 @@ def test_network_points_carry_id_and_projects_in_the_order_of_their_positions() 
     assert [10 + 3 * min(projects, 10) for projects in (4, 1)] == list(points[0].marker.size)
     layout = figure.layout
     assert layout.separators == ",." and layout.hovermode == "closest" and layout.dragmode == "pan"
-    # The legend below the plot; styled()'s left anchor kept.
+    # The legend below the plot; the theme's left anchor kept.
     legend = layout.legend
     assert (legend.orientation, legend.yanchor, legend.y, legend.xanchor, legend.itemsizing) == (
         "h",
