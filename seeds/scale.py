@@ -37,6 +37,7 @@ import sqlalchemy
 from sqlalchemy import Connection, delete, select
 from sqlmodel import SQLModel, col
 
+from dashboard.data_access import editing
 from dashboard.data_access.applications import NEED_GROUPS, NEED_INDICATORS
 from dashboard.data_access.models import (
     Alliance,
@@ -1465,18 +1466,8 @@ class _People:
 
 # --- targets ----------------------------------------------------------------------------------------------
 
-TARGET_COLUMNS = (
-    "alliance_id",
-    "indicator_id",
-    "scope",
-    "topic_id",
-    "project_id",
-    "description",
-    "baseline_value",
-    "baseline_date",
-    "target_value",
-    "due_date",
-)
+# A target's fields as the upkeep forms write them, plus its alliance.
+TARGET_COLUMNS = ("alliance_id", *editing.TARGET_COLUMNS)
 # Regional targets: the Kreis statistic, the range of target / baseline, and what the alliance sets out to do.
 REGIONAL_TARGETS = (
     ("BEISPIEL_ALQ", (0.82, 0.95), "Arbeitslosenquote im Bündnisgebiet senken"),
