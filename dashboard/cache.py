@@ -308,19 +308,41 @@ AUDIT_TTL = 10
 
 @dataclass(frozen=True)
 class AuditTrail:
-    entries: pl.DataFrame  # the newest entries matching the filter (at most audit_trail.DEFAULT_LIMIT)
+    entries: pl.DataFrame  # one page of the entries matching the filter, newest first (audit_trail.PAGE_SIZE)
     total: int  # how many match in all
+    page: int  # the page shown, 1-based (the one asked for, moved into 1 … pages)
+
+    @property
+    def pages(self) -> int:
+        return trail.page_count(self.total)
+
+    @property
+    def first(self) -> int:
+        """The number of the first entry shown, counted from the newest (1-based; 0 when there are none)."""
+        return (self.page - 1) * trail.PAGE_SIZE + 1 if self.entries.height else 0
 
 
 @_cached(ttl=AUDIT_TTL)
 def audit_trail(
-    settings: Settings, scope: Scope, alliance_id: int, flt: trail.AuditFilter, language: str
+    settings: Settings, scope: Scope, alliance_id: int, flt: trail.AuditFilter, language: str, *, page: int = 1
 ) -> AuditTrail:
-    """The filtered audit entries of an alliance as this scope may read them, keyed by all of these."""
+    """One page of the filtered audit entries of an alliance as this scope may read them, keyed by all of these."""
     e = engine(settings)
-    return AuditTrail(
-        entries=trail.audit_entries(e, scope, alliance_id, **flt.as_kwargs(), language=language),
-        total=trail.audit_count(e, scope, alliance_id, **flt.as_kwargs()),
+    total = trail.audit_count(e, scope, alliance_id, **flt.as_kwargs())
+    page = min(max(1, page), trail.page_count(total))
+    entries = trail.audit_entries(
+        e, scope, alliance_id, **flt.as_kwargs(), offset=(page - 1) * trail.PAGE_SIZE, language=language
+    )
+    return AuditTrail(entries=entries, total=total, page=page)
+
+
+def audit_export(
+    settings: Settings, scope: Scope, alliance_id: int, flt: trail.AuditFilter, language: str
+) -> pl.DataFrame:
+    """The newest entries matching the filter for a download (up to audit_trail.EXPORT_LIMIT), read when the user
+    clicks, never cached: a file of 20,000 entries would hold megabytes per session and filter."""
+    return trail.audit_entries(
+        engine(settings), scope, alliance_id, **flt.as_kwargs(), limit=trail.EXPORT_LIMIT, language=language
     )
 
 

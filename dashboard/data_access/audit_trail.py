@@ -11,7 +11,7 @@ joins them into "title: „Alt“ → „Neu“; status: beantragt → bewilligt
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -45,7 +45,10 @@ from dashboard.i18n import catalog
 
 # The local day a user means by "von 01.03.2026": the trail stores UTC, people think in German time.
 GERMANY = ZoneInfo("Europe/Berlin")
-DEFAULT_LIMIT = 2000
+# The page shows the trail 500 entries at a time (keyset-free OFFSET paging: the sort key is indexed and the pages
+# people read are the first few); an export takes up to 20,000 at once, read when it is asked for.
+PAGE_SIZE = 500
+EXPORT_LIMIT = 20_000
 
 ENTRY_SCHEMA: Mapping[str, pl.DataType] = {
     "id": pl.Int64(),
@@ -192,10 +195,11 @@ def audit_entries(
     action: str | None = None,
     since: date | None = None,
     until: date | None = None,
-    limit: int = DEFAULT_LIMIT,
+    limit: int = PAGE_SIZE,
+    offset: int = 0,
     language: str = "de",
 ) -> pl.DataFrame:
-    """The newest ``limit`` entries matching the filters, newest first.
+    """The newest ``limit`` entries matching the filters after skipping ``offset`` of them, newest first.
 
     ``since`` and ``until`` are days in German time, both included. Columns: id, at (UTC), user_name, role,
     action, table_name, record_id, alliance_id, old_values and new_values (JSON text, None when absent) and
@@ -206,7 +210,7 @@ def audit_entries(
     newest = (col(AuditEntry.at).desc(), col(AuditEntry.id).desc())
     # The ids first (the sort touches only the narrow index columns), then the wide rows and their fields.
     # A CTE rather than a list of ids: thousands of bound parameters cost more to send than the query to run.
-    picked = select(col(AuditEntry.id)).where(*conditions).order_by(*newest).limit(limit).cte("picked")
+    picked = select(col(AuditEntry.id)).where(*conditions).order_by(*newest).limit(limit).offset(offset).cte("picked")
     statement = (
         select(
             col(AuditEntry.id),
@@ -231,16 +235,20 @@ def audit_entries(
             # JIT-compile it: 120 ms of compiling for a 30 ms query. Off for this read-only transaction only.
             connection.execute(sql_text("SET LOCAL jit = off"))
         pairs = connection.execute(_pairs_statement(engine, picked)).all() if rows else []
-    entries = pl.DataFrame(
+    entries = _columns(rows, ENTRY_SCHEMA).with_columns(
         # JSON text without \u escapes, so exports show „Förderung“ rather than „F\u00f6rderung“.
-        [(*row[:8], _json_text(row[8]), _json_text(row[9])) for row in rows],
-        schema=dict(ENTRY_SCHEMA),
-        orient="row",
+        pl.Series("old_values", [_json_text(row[8]) for row in rows], pl.String()),
+        pl.Series("new_values", [_json_text(row[9]) for row in rows], pl.String()),
     )
-    summary = change_summary(pl.DataFrame(pairs, schema=dict(PAIR_SCHEMA), orient="row"), language)
+    summary = change_summary(_columns(pairs, PAIR_SCHEMA), language)
     return entries.join(summary, on="id", how="left", maintain_order="left").with_columns(
         pl.col("changes").fill_null("")
     )
+
+
+def page_count(total: int) -> int:
+    """How many pages of PAGE_SIZE entries ``total`` entries fill (at least one, also for none)."""
+    return max(1, -(-total // PAGE_SIZE))
 
 
 def audit_count(
@@ -274,6 +282,14 @@ def audit_filter_options(engine: Engine, scope: Scope, alliance_id: int | None) 
         ):
             found[name] = list(connection.execute(select(column).where(visible).distinct().order_by(column)).scalars())
     return AuditOptions(**found)
+
+
+def _columns(rows: Sequence[Sequence[Any]], schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
+    """Rows as a frame, built column by column: a third of the time Polars takes to read 20,000 row tuples."""
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(schema)
+    return pl.DataFrame(
+        [pl.Series(name, values, dtype) for (name, dtype), values in zip(schema.items(), columns, strict=True)]
+    )
 
 
 def _json_text(stored: str | None) -> str | None:

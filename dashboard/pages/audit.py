@@ -4,8 +4,16 @@ import streamlit as st
 
 from dashboard import cache
 from dashboard.data_access.scope import PermissionDenied
-from dashboard.i18n import formats, t
-from dashboard.ui.audit import audit_detail, audit_downloads, audit_filter_bar, audit_table, reset_audit_filters
+from dashboard.i18n import t
+from dashboard.ui.audit import (
+    audit_detail,
+    audit_downloads,
+    audit_filter_bar,
+    audit_pager,
+    audit_table,
+    requested_page,
+    reset_audit_filters,
+)
 from dashboard.ui.context import page_context
 from dashboard.ui.text import plain
 
@@ -27,21 +35,21 @@ if options.is_empty:
     st.stop()
 
 flt = audit_filter_bar(options, lang)
-trail = cache.audit_trail(ctx.settings, ctx.scope, ctx.alliance_id, flt, lang)
+trail = cache.audit_trail(ctx.settings, ctx.scope, ctx.alliance_id, flt, lang, page=requested_page(flt))
 if trail.entries.is_empty():
     st.info(t("audit.empty.filtered", lang), icon=":material/search_off:")
     st.button(t("audit.reset", lang), on_click=reset_audit_filters, key="audit_reset_empty", type="primary")
     st.stop()
 
-count, reset = st.columns([5, 1], vertical_alignment="center")
-count.markdown(f"**{t('audit.count', lang, count=formats.number(trail.total, lang))}**")
-reset.button(t("audit.reset", lang), on_click=reset_audit_filters, key="audit_reset", icon=":material/filter_alt_off:")
-if trail.total > trail.entries.height:
-    limit, total = formats.number(trail.entries.height, lang), formats.number(trail.total, lang)
-    st.info(t("audit.truncated", lang, limit=limit, total=total), icon=":material/filter_list:")
-
-selected = audit_table(trail.entries, flt, lang)
-audit_downloads(trail.entries, total=trail.total, flt=flt, alliance_name=alliance["name"], language=lang)
+audit_pager(trail, lang)
+selected = audit_table(trail.entries, flt, trail.page, lang)
+audit_downloads(
+    lambda: cache.audit_export(ctx.settings, ctx.scope, ctx.alliance_id, flt, lang),
+    total=trail.total,
+    flt=flt,
+    alliance_name=alliance["name"],
+    language=lang,
+)
 if selected is None:
     st.caption(t("audit.detail.hint", lang))
 else:

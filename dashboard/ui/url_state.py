@@ -61,6 +61,13 @@ def seed_date_from_url(key: str) -> None:
             st.session_state[key] = None
 
 
+def seed_page_from_url(key: str) -> None:
+    """Before a page-number widget: take ?key=N (N ≥ 1) on the first run, else page 1."""
+    if _first_run_for(key):
+        raw = st.query_params.get(key, "")
+        st.session_state[key] = int(raw) if raw.isdigit() and int(raw) > 0 else 1
+
+
 def write_to_url(key: str, value: str | Sequence[str] | date | None) -> None:
     """Mirror a value in the URL; empty values leave the URL clean."""
     if value in (None, "", [], ()):

@@ -130,7 +130,7 @@ def test_admin_sees_the_alliance_and_shared_entries_newest_first(
     assert not any("<script>" in element.value for element in [*app.markdown, *app.caption])
 
 
-def test_more_entries_than_shown_asks_to_narrow_the_filter(trail_url: str, app_for: Callable[..., AppTest]) -> None:
+def test_a_long_trail_is_paged_and_a_link_opens_its_page(trail_url: str, app_for: Callable[..., AppTest]) -> None:
     home = alliance_ids(trail_url)[HOME]
     speaker = Scope.for_alliances("viel-schreiberin", Role.SPEAKER, [home])
     rows = [
@@ -142,11 +142,39 @@ def test_more_entries_than_shown_asks_to_narrow_the_filter(trail_url: str, app_f
         record_many(connection, rows)
     engine.dispose()
     app = open_page(app_for, trail_url)
-    assert len(entries(app)) == 2000
-    notice = next(info.value for info in app.info if info.value.startswith("Mehr als"))
-    assert notice.startswith("Mehr als 2.000 Einträge (2.004 insgesamt)")
+    assert "Einträge: 2.004" in " ".join(m.value for m in app.markdown)
+    assert len(entries(app)) == 500
+    captions = " ".join(c.value for c in app.caption)
+    assert "Einträge 1–500, neueste zuerst · Seite 1 von 5" in captions
+    assert "Die Downloads enthalten alle 2.004 Einträge dieser Filter." in captions
+    assert "seite" not in app.query_params
+
+    app.number_input(key="seite").set_value(5).run()
+    assert not app.exception, app.exception
+    last_page = entries(app)
+    assert len(last_page) == 4  # 2,004 = 4 × 500 + 4: the oldest entries, the fixture's, on the last page
+    assert [row["Benutzer"] for row in last_page[1:]] == ["admin", "partner-so", "sprecherin-so"]
+    assert app.query_params["seite"] == "5"
+    assert "Einträge 2.001–2.004, neueste zuerst · Seite 5 von 5" in " ".join(c.value for c in app.caption)
+
+    # A filter change starts at page 1 again; a filter with one page shows no page picker.
     app.selectbox(key="benutzer").set_value("sprecherin-so").run()
-    assert not [info for info in app.info if info.value.startswith("Mehr als")]
+    assert len(entries(app)) == 1
+    assert not app.number_input and "seite" not in app.query_params
+
+    # A shared link opens its page; a page beyond the end shows the last one.
+    assert len(entries(open_page(app_for, trail_url, seite="2"))) == 500
+    beyond = open_page(app_for, trail_url, seite="99")
+    assert len(entries(beyond)) == 4 and beyond.number_input(key="seite").value == 5
+
+
+def test_the_export_caps_at_its_limit_and_says_so(
+    trail_url: str, app_for: Callable[..., AppTest], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("dashboard.ui.audit.EXPORT_LIMIT", 2)
+    app = open_page(app_for, trail_url)
+    captions = " ".join(c.value for c in app.caption)
+    assert "Die Downloads enthalten die neuesten 2 von 3 Einträgen" in captions
 
 
 def test_filter_by_user_narrows_the_list_and_lands_in_the_url(trail_url: str, app_for: Callable[..., AppTest]) -> None:

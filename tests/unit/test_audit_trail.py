@@ -13,12 +13,14 @@ from sqlalchemy import Engine
 from dashboard.data_access import migrations
 from dashboard.data_access.audit import entry, record, record_many
 from dashboard.data_access.audit_trail import (
+    PAGE_SIZE,
     PAIR_SCHEMA,
     AuditFilter,
     audit_count,
     audit_entries,
     audit_filter_options,
     change_summary,
+    page_count,
 )
 from dashboard.data_access.db import make_engine
 from dashboard.data_access.scope import PermissionDenied, Role, Scope
@@ -157,6 +159,22 @@ def test_limit_keeps_the_newest_and_the_count_tells_how_many_match(trail: Engine
     assert ids(found) == [6, 5]
     assert audit_count(trail, ADMIN, None) == 6
     assert found["changes"].to_list() == ["archived_at: – → 05.03.2026 10:00", "values: 12"]
+
+
+def test_pages_follow_each_other_without_gaps_or_repeats(trail: Engine) -> None:
+    pages = [ids(audit_entries(trail, ADMIN, None, limit=4, offset=offset)) for offset in (0, 4, 8)]
+    assert pages == [[6, 5, 4, 2], [3, 1], []]  # entry 2 (23:30 on 2 March) is newer than entry 3 (12:00)
+    second = audit_entries(trail, ADMIN, None, limit=4, offset=4)
+    assert second["changes"].to_list() == [
+        "Titel: „B alt“ → „B neu“",
+        "Titel: „Alt“ → „Neu“; Status: beantragt → bewilligt",
+    ]
+    assert ids(audit_entries(trail, SPEAKER_A, A, limit=2, offset=1)) == [2, 1]
+
+
+@pytest.mark.parametrize(("total", "pages"), [(0, 1), (1, 1), (PAGE_SIZE, 1), (PAGE_SIZE + 1, 2), (5 * PAGE_SIZE, 5)])
+def test_page_count(total: int, pages: int) -> None:
+    assert page_count(total) == pages
 
 
 def test_filter_options_list_what_the_scope_may_read(trail: Engine) -> None:
