@@ -91,7 +91,7 @@ def format_help(language: str) -> None:
         if TEMPLATE.is_file():
             st.download_button(
                 t("data_import.template_download", language),
-                data=TEMPLATE.read_bytes(),
+                data=TEMPLATE.read_bytes,  # read when clicked, not on every run
                 file_name=TEMPLATE.name,
                 mime="text/csv",
                 icon=":material/download:",

@@ -68,8 +68,11 @@ class Menu:
         self.shown: list[str] = []
         real = streamlit.navigation
 
+        self.objects: list[Any] = []
+
         def spy(pages: dict[str, list[Any]], **kwargs: Any) -> Any:
             every = [page for section in pages.values() for page in section]
+            self.objects = every
             self.registered = [page.title for page in every]
             self.shown = [page.title for page in every if page.visibility == "visible"]
             return real(pages, **kwargs)
@@ -194,6 +197,24 @@ def test_each_role_sees_its_own_menu(demo_url: str, app_for: Callable[..., AppTe
     assert not app.exception, app.exception
     assert menu.shown == MENUS[role]
     assert menu.registered == EVERY_PAGE  # the others stay reachable by URL, to say "Kein Zugriff"
+
+
+def test_each_run_gets_its_own_menu_pages_in_its_language(
+    demo_url: str, app_for: Callable[..., AppTest], menu: Menu
+) -> None:
+    # app.py builds each page once per process and hands every run copies: st.navigation marks the page it returns
+    # as callable and page.run() unmarks it, so two sessions must never share one object.
+    app = app_for(demo_url, role="speaker").run()
+    first, german = menu.objects, menu.registered
+    app.run()
+    assert not {id(page) for page in first} & {id(page) for page in menu.objects}
+    assert menu.registered == german
+    app.selectbox(key="lang").set_value("en").run()
+    assert not app.exception, app.exception
+    assert "Change log" in menu.registered and "Änderungsprotokoll" not in menu.registered
+    other = app_for(demo_url, role="liaison").run()
+    assert not other.exception, other.exception
+    assert menu.shown == MENUS["liaison"]
 
 
 def test_a_member_opening_the_fund_page_by_url_gets_no_access(
