@@ -22,6 +22,9 @@ from dashboard.i18n import formats
 from dashboard.logging_setup import configure_logging
 
 APP_FILE = Path(__file__).resolve().parents[1] / "streamlit_app.py"
+# The server starts through dashboard/serve.py, which imports the app's modules before the first visitor and then
+# runs Streamlit's own command line ("streamlit" here would start it directly, as bench/server_start.py compares).
+SERVER_MODULE = "dashboard.serve"
 # Demo mode signs anyone in as anyone: it listens on this machine only unless told otherwise.
 LOOPBACK = "127.0.0.1"
 
@@ -138,7 +141,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 def streamlit_command(
     args: argparse.Namespace, settings: Settings, env: Mapping[str, str]
 ) -> tuple[list[str], list[str]]:
-    """The Streamlit command line of `cockpit run` and the lines to print before it starts.
+    """The server's command line of `cockpit run` (Streamlit via dashboard/serve.py) and the lines to print first.
 
     In demo mode (a role picker instead of passwords) the server listens on 127.0.0.1 only, so nobody else on the
     network can act as admin; COCKPIT_DEMO_ALLOW_REMOTE=1 or an explicit --server.address lifts that.
@@ -146,7 +149,7 @@ def streamlit_command(
     command = [
         sys.executable,
         "-m",
-        "streamlit",
+        SERVER_MODULE,
         "run",
         str(APP_FILE),
         "--server.port",

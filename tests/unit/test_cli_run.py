@@ -1,5 +1,7 @@
 """`cockpit run` builds the Streamlit command: in demo mode the server listens on 127.0.0.1 unless told otherwise.
 
+The server starts through the launcher dashboard/serve.py (``python -m dashboard.serve run …``, which preloads the
+app's modules and runs Streamlit's own command line with these arguments; tests/unit/test_serve.py tests it).
 No server is started: the tests read the argument list (``streamlit_command``) or catch ``os.execv``.
 """
 
@@ -34,7 +36,7 @@ def address_of(command: list[str]) -> str | None:
 def test_demo_mode_listens_on_this_machine_only_and_says_so() -> None:
     command, notes = command_for({"COCKPIT_DEMO_MODE": "1"}, "--port", "8600", "--headless")
     assert command == [
-        sys.executable, "-m", "streamlit", "run", str(cli.APP_FILE),
+        sys.executable, "-m", "dashboard.serve", "run", str(cli.APP_FILE),
         "--server.port", "8600", "--server.headless", "true", "--server.address", "127.0.0.1",
     ]  # fmt: skip
     assert notes == [
@@ -97,6 +99,7 @@ def test_cockpit_run_in_demo_mode_hands_streamlit_the_loopback_address(
     assert cli.main(["run", "--no-seed", "--headless", "--port", "8765"]) == 0
     [(program, command)] = started
     assert program == sys.executable
+    assert command[:5] == [sys.executable, "-m", "dashboard.serve", "run", str(cli.APP_FILE)]
     assert command[command.index("--server.address") + 1] == "127.0.0.1"
     assert command[command.index("--server.port") + 1] == "8765"
     out = capsys.readouterr().out
