@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
 from dashboard.ui.access import PAGES
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "pages.py"
@@ -39,3 +41,18 @@ def test_each_benchmark_has_an_interaction_and_a_query_set() -> None:
     for url_path, bench in _bench_module().BENCHES.items():
         assert callable(bench.interaction), url_path
         assert callable(bench.queries), url_path
+
+
+def test_every_run_shares_one_cache_of_compiled_scripts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+
+    monkeypatch.setattr(ScriptCache, "__init__", ScriptCache.__init__)  # restored after the test
+    bench = _bench_module()
+    bench.share_script_cache()
+    bench.share_script_cache()  # a second call wraps nothing twice
+    script = tmp_path / "page.py"
+    script.write_text("x = 1\n", encoding="utf-8")
+    first = ScriptCache().get_bytecode(str(script))
+    script.write_text("x = 2\n", encoding="utf-8")
+    # A new cache (AppTest makes one per run) hands out the code compiled before, as a server's one cache would.
+    assert ScriptCache().get_bytecode(str(script)) is first
