@@ -11,7 +11,7 @@ joins them into "title: „Alt“ → „Neu“; status: beantragt → bewilligt
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -235,12 +235,13 @@ def audit_entries(
             # JIT-compile it: 120 ms of compiling for a 30 ms query. Off for this read-only transaction only.
             connection.execute(sql_text("SET LOCAL jit = off"))
         pairs = connection.execute(_pairs_statement(engine, picked)).all() if rows else []
-    entries = _columns(rows, ENTRY_SCHEMA).with_columns(
+    entries = pl.DataFrame(
         # JSON text without \u escapes, so exports show „Förderung“ rather than „F\u00f6rderung“.
-        pl.Series("old_values", [_json_text(row[8]) for row in rows], pl.String()),
-        pl.Series("new_values", [_json_text(row[9]) for row in rows], pl.String()),
+        [(*row[:8], _json_text(row[8]), _json_text(row[9])) for row in rows],
+        schema=dict(ENTRY_SCHEMA),
+        orient="row",
     )
-    summary = change_summary(_columns(pairs, PAIR_SCHEMA), language)
+    summary = change_summary(pl.DataFrame(pairs, schema=dict(PAIR_SCHEMA), orient="row"), language)
     return entries.join(summary, on="id", how="left", maintain_order="left").with_columns(
         pl.col("changes").fill_null("")
     )
@@ -282,14 +283,6 @@ def audit_filter_options(engine: Engine, scope: Scope, alliance_id: int | None) 
         ):
             found[name] = list(connection.execute(select(column).where(visible).distinct().order_by(column)).scalars())
     return AuditOptions(**found)
-
-
-def _columns(rows: Sequence[Sequence[Any]], schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
-    """Rows as a frame, built column by column: a third of the time Polars takes to read 20,000 row tuples."""
-    columns = list(zip(*rows, strict=True)) if rows else [()] * len(schema)
-    return pl.DataFrame(
-        [pl.Series(name, values, dtype) for (name, dtype), values in zip(schema.items(), columns, strict=True)]
-    )
 
 
 def _json_text(stored: str | None) -> str | None:
