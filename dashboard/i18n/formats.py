@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from decimal import Decimal
 
 import polars as pl
+from babel import Locale
 from babel.dates import format_date as babel_format_date
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel.numbers import NumberPattern, format_currency, format_decimal, format_percent, parse_pattern
 
 from dashboard.data_access.money import cents_to_decimal
 
@@ -15,8 +17,16 @@ LOCALES = {"de": "de_DE", "en": "en_GB"}
 DATE_PATTERNS = {"de": "dd.MM.yyyy", "en": "dd/MM/yyyy"}
 
 
-def _locale(language: str) -> str:
-    return LOCALES.get(language, LOCALES["de"])
+# Babel parses the locale name and the number pattern on every call, three quarters of a call's time: the fund
+# page's risk list writes a few hundred numbers a run (46 → 14 µs a percentage). Both parsed once; few of either.
+@functools.lru_cache(maxsize=8)
+def _locale(language: str) -> Locale:
+    return Locale.parse(LOCALES.get(language, LOCALES["de"]))
+
+
+@functools.lru_cache(maxsize=32)
+def _pattern(pattern: str) -> NumberPattern:
+    return parse_pattern(pattern)
 
 
 def money(amount: Decimal | int | None, language: str = "de", *, cents: bool = False) -> str:
@@ -31,12 +41,12 @@ def money_short(amount_cents: int, language: str = "de") -> str:
     """Compact money for KPI tiles: 1,13 Mio. € / €1.13M below a million exact to the euro."""
     value = cents_to_decimal(amount_cents)
     if abs(value) >= 1_000_000:
-        number = format_decimal(value / 1_000_000, format="#,##0.0#", locale=_locale(language))
+        number = format_decimal(value / 1_000_000, format=_pattern("#,##0.0#"), locale=_locale(language))
         return f"{number} Mio. €" if language == "de" else f"€{number}M"
     return format_currency(
         value,
         "EUR",
-        format="¤#,##0" if language == "en" else "#,##0 ¤",
+        format=_pattern("¤#,##0" if language == "en" else "#,##0 ¤"),
         currency_digits=False,
         locale=_locale(language),
     )
@@ -46,7 +56,7 @@ def number(value: float | int | Decimal | None, language: str = "de", *, decimal
     if value is None:
         return "–"
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(value, format=pattern, locale=_locale(language))
+    return format_decimal(value, format=_pattern(pattern), locale=_locale(language))
 
 
 def count_expr(expr: pl.Expr, language: str = "de") -> pl.Expr:
@@ -78,7 +88,7 @@ def percent(share: float | None, language: str = "de", *, decimals: int = 1) -> 
         return "–"
     # German puts a non-breaking space before the sign; English writes it directly after the number.
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + ("%" if language == "en" else "\u00a0%")
-    return format_percent(share, format=pattern, locale=_locale(language))
+    return format_percent(share, format=_pattern(pattern), locale=_locale(language))
 
 
 def day(value: date | None, language: str = "de") -> str:
